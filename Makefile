@@ -1,0 +1,38 @@
+# The README's two commands: `make quickstart` runs the main job, `make test` runs the whole suite.
+# Each makes `.venv` first. Another torch build: `make TORCH="torch --index-url https://download.pytorch.org/whl/cu128"`.
+PYTHON ?= python3
+TORCH ?= torch==2.13.0
+BIN := .venv/bin
+
+.PHONY: quickstart test sync nbtest pytest slow bench
+
+.venv/installed: setup.py settings.ini
+	$(PYTHON) -m venv .venv
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+quickstart: .venv/installed
+	$(BIN)/dalle_nb quickstart
+
+test: sync nbtest pytest
+
+# Notebooks are the source: exporting and cleaning them must change nothing.
+sync: .venv/installed
+	@before="$$(git status --porcelain -- dalle_nb nbs; git diff -- dalle_nb nbs | md5sum)"; \
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean; \
+	after="$$(git status --porcelain -- dalle_nb nbs; git diff -- dalle_nb nbs | md5sum)"; \
+	if [ "$$before" != "$$after" ]; then \
+	  echo "nbdev_export/nbdev_clean changed dalle_nb/ or nbs/: export and clean the notebooks, then commit both"; \
+	  git status --short -- dalle_nb nbs; exit 1; fi; echo "nbs/ and dalle_nb/ are in step"
+
+nbtest: .venv/installed
+	$(BIN)/nbdev_test --timing
+
+pytest: .venv/installed
+	$(BIN)/pytest -q tests
+
+# Cells flagged `slow` (full-length training runs), on demand.
+slow: .venv/installed
+	$(BIN)/nbdev_test --flags slow --timing
