@@ -6,7 +6,7 @@
 __all__ = ['DVAEConfig', 'dvae_conv', 'EncoderBlock', 'DecoderBlock', 'Encoder', 'Decoder', 'map_pixels', 'unmap_pixels',
            'logit_laplace_nll', 'DVAE']
 
-# %% ../nbs/03_dvae.ipynb #5fec508e
+# %% ../nbs/03_dvae.ipynb #767404dc
 import dataclasses, math
 from collections import OrderedDict
 import torch
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import Config, Pretrained
 
-# %% ../nbs/03_dvae.ipynb #032d577a
+# %% ../nbs/03_dvae.ipynb #5b5fac90
 @dataclasses.dataclass
 class DVAEConfig(Config):
     image_size: int = 64        # side of the square input images, pixels
@@ -25,11 +25,13 @@ class DVAEConfig(Config):
     n_init: int = 32            # width of the decoder's 1×1 input conv
     vocab_size: int = 512       # K, codebook size: logits per grid cell
     eps: float = 0.1            # logit-Laplace ε: pixels are squashed into [ε, 1-ε]
+    min_log_b: float|None = None # floor on the decoder's ln b (None: the paper, no floor)
+    codebook_std: float|None = 1.0 # init std of the decoder's 1×1 input conv; None: the paper's N(0, 1/K) (see below)
 
     presets = {
         'tiny':  dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=16, n_init=32, vocab_size=512),
         'emoji': dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=32, n_init=64, vocab_size=512),
-        'paper': dict(image_size=256, n_groups=4, n_blk_per_group=2, n_hid=256, n_init=128, vocab_size=8192),
+        'paper': dict(image_size=256, n_groups=4, n_blk_per_group=2, n_hid=256, n_init=128, vocab_size=8192, codebook_std=None),
     }
 
     @property
@@ -39,7 +41,7 @@ class DVAEConfig(Config):
     @property
     def n_layers(self) -> int: return self.n_groups * self.n_blk_per_group  # resblocks in encoder (and decoder)
 
-# %% ../nbs/03_dvae.ipynb #c4dae0b3
+# %% ../nbs/03_dvae.ipynb #5529124c
 def dvae_conv(n_in:int, n_out:int, k:int) -> nn.Conv2d:
     "A k×k conv ('same' padding) with the paper's init: N(0, 1/(n_in·k²)) weights, zero bias."
     conv = nn.Conv2d(n_in, n_out, k, padding=(k-1)//2)
@@ -66,7 +68,7 @@ class DecoderBlock(nn.Module):
                                       nn.ReLU(), dvae_conv(n_hid, n_hid, 3), nn.ReLU(), dvae_conv(n_hid, n_out, 3))
     def forward(self, x): return self.id_path(x) + self.post_gain * self.res_path(x)
 
-# %% ../nbs/03_dvae.ipynb #cf9404e7
+# %% ../nbs/03_dvae.ipynb #42ec0ed2
 class Encoder(nn.Module):
     "Images (B, C, H, W) in logit-Laplace space → K logits per grid cell (B, K, h, w)."
     def __init__(self, c:DVAEConfig):
@@ -88,6 +90,7 @@ class Decoder(nn.Module):
         super().__init__()
         ws = [c.n_hid * 2**g for g in reversed(range(c.n_groups))]
         layers = [('input', dvae_conv(c.vocab_size, c.n_init, 1))]
+        if c.codebook_std is not None: nn.init.normal_(layers[0][1].weight, std=c.codebook_std)
         n_prev = c.n_init
         for g, w in enumerate(ws):
             blocks = [(f'block_{i+1}', DecoderBlock(n_prev if i == 0 else w, w, c.n_layers)) for i in range(c.n_blk_per_group)]
@@ -97,7 +100,7 @@ class Decoder(nn.Module):
         self.blocks = nn.Sequential(OrderedDict(layers))
     def forward(self, z): return self.blocks(z)
 
-# %% ../nbs/03_dvae.ipynb #3d99c6d6
+# %% ../nbs/03_dvae.ipynb #d02cc987
 def map_pixels(x:Tensor, eps:float=0.1) -> Tensor:
     "φ(x) = (1-2ε)x + ε: pixels in [0,1] squashed into [ε, 1-ε]."
     return (1 - 2*eps) * x + eps
@@ -108,13 +111,16 @@ def unmap_pixels(y:Tensor, eps:float=0.1) -> Tensor:
 
 def logit_laplace_nll(x:Tensor, # target pixels in [0,1], (B, C, H, W)
                       stats:Tensor, # decoder output (B, 2C, H, W): μ then ln b
-                      eps:float=0.1) -> Tensor:
+                      eps:float=0.1,
+                      min_log_b:float|None=None, # floor on ln b, if any
+                     ) -> Tensor:
     "Negative log-likelihood of `x` under the logit-Laplace, per pixel and channel (B, C, H, W)."
     mu, log_b = stats.chunk(2, dim=1)
+    if min_log_b is not None: log_b = log_b.clamp(min=min_log_b)
     y = map_pixels(x, eps)
     return math.log(2) + log_b + torch.log(y * (1 - y)) + (torch.logit(y) - mu).abs() * torch.exp(-log_b)
 
-# %% ../nbs/03_dvae.ipynb #82c1d639
+# %% ../nbs/03_dvae.ipynb #040302e3
 class DVAE(nn.Module, Pretrained):
     "The paper's discrete VAE: `encode` images to (B, h, w) codes, `decode` codes to images, `forward` gives the loss."
     config_class = DVAEConfig
@@ -153,15 +159,19 @@ class DVAE(nn.Module, Pretrained):
                 tau:float=1.0, # gumbel-softmax temperature
                 beta:float=1.0, # KL weight
                 hard:bool=False, # decode the argmax one-hot instead of the relaxation (no gradient to the encoder)
+                gamma:float=0.0, # weight of the codebook-diversity term (0: the paper's loss)
                ) -> dict:
-        "Loss (nats per sub-pixel) and its parts: `loss`, `rec` (NLL), `kl`, plus `logits` and `recon` images."
+        "Loss (nats per sub-pixel) and its parts: `loss`, `rec` (NLL), `kl`, `diversity`, plus `logits` and `recon` images."
         B, C, H, W = images.shape
         logits = self.logits(images)                                          # (B, K, h, w)
         if hard: z = F.one_hot(logits.argmax(1), self.config.vocab_size).permute(0, 3, 1, 2).to(logits.dtype)
         else: z = F.gumbel_softmax(logits, tau=tau, hard=False, dim=1)        # (B, K, h, w)
         stats = self.decoder(z)                                               # (B, 2C, H, W)
-        rec = logit_laplace_nll(images, stats, self.config.eps).sum((1, 2, 3)).mean()
+        rec = logit_laplace_nll(images, stats, self.config.eps, self.config.min_log_b).sum((1, 2, 3)).mean()
         logq = logits.log_softmax(1)
         kl = (logq.exp() * (logq + math.log(self.config.vocab_size))).sum((1, 2, 3)).mean()  # KL(q ‖ uniform), per image
+        qbar = logq.exp().mean((0, 2, 3))                                     # (K,) codes' average use in the batch
+        div = (qbar * (qbar.clamp_min(1e-12).log() + math.log(self.config.vocab_size))).sum() * logits[0, 0].numel()  # KL(q̄ ‖ uniform), per image
         n = C * H * W
-        return dict(loss=(rec + beta * kl) / n, rec=rec / n, kl=kl / n, logits=logits, recon=self.stats_to_images(stats))
+        return dict(loss=(rec + beta * kl + gamma * div) / n, rec=rec / n, kl=kl / n, diversity=div / n, logits=logits,
+                    recon=self.stats_to_images(stats))

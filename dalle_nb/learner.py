@@ -6,7 +6,7 @@
 __all__ = ['sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_loader', 'Callback', 'Schedules', 'EMA',
            'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'Learner']
 
-# %% ../nbs/04_learner.ipynb #e89d1ba3
+# %% ../nbs/04_learner.ipynb #fa94b3c0
 import copy, math, os, re, shutil, time
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +20,7 @@ from accelerate import Accelerator
 from tqdm.auto import tqdm
 from .core import atomic_path
 
-# %% ../nbs/04_learner.ipynb #6f4a81bb
+# %% ../nbs/04_learner.ipynb #9695f3d7
 def sched_cos(start:float, end:float, pct_start:float=0., pct_end:float=1.) -> Callable:
     "Constant `start` until `pct_start` of training, cosine to `end` at `pct_end`, then constant `end`."
     def f(pct:float) -> float:
@@ -42,7 +42,7 @@ def sched_const(v:float) -> Callable:
     "A constant schedule."
     return lambda pct: v
 
-# %% ../nbs/04_learner.ipynb #ade4dd81
+# %% ../nbs/04_learner.ipynb #e97ee85e
 class StepSampler(Sampler):
     "Endless batches of indices; batch number `step` depends only on (`n`, `batch_size`, `seed`, `step`)."
     def __init__(self, n:int, # dataset length
@@ -70,7 +70,7 @@ def step_loader(ds, # a map-style dataset
     "A `DataLoader` over `ds` driven by a `StepSampler`, so the learner can resume its data order exactly."
     return DataLoader(ds, batch_sampler=StepSampler(len(ds), batch_size, seed), num_workers=num_workers, collate_fn=collate_fn, **kwargs)
 
-# %% ../nbs/04_learner.ipynb #48bb8654
+# %% ../nbs/04_learner.ipynb #c56933c9
 class Callback:
     "Base class: override any of `before_fit`, `before_step`, `after_step`, `after_fit`."
     order = 0
@@ -157,7 +157,7 @@ class EveryN(Callback):
         if learn.step % self.n == 0 or learn.step == learn.total_steps:
             with torch.random.fork_rng(): self.fn(learn)  # never consumes the training RNG
 
-# %% ../nbs/04_learner.ipynb #77034163
+# %% ../nbs/04_learner.ipynb #c1e33a38
 class Learner:
     "Train `model` with `step_fn(model, batch, learner) -> dict(loss=..., ...)` on Accelerate."
     def __init__(self, model:nn.Module, # any module; the learner never looks inside
@@ -199,7 +199,10 @@ class Learner:
     def _batches(self):
         if self.sampler is not None: self.sampler.step = self.step
         while True:
-            for b in self.train_dl: yield b
+            # a DataLoader draws a base seed from the global RNG when its iterator starts: fork, so that a resumed
+            # run (which starts one more iterator) draws the same gumbel noise as one never stopped
+            with torch.random.fork_rng(): it = iter(self.train_dl)
+            for b in it: yield b
             if self.sampler is not None: return  # StepSampler never ends
 
     def _to_device(self, b):
