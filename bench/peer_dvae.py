@@ -14,7 +14,7 @@ def _stub_taming():
     sys.modules['taming.models.vqgan'].VQModel = type('VQModel', (), {})
     sys.modules['taming.models.vqgan'].GumbelVQ = type('GumbelVQ', (), {})
 
-def main(data_path, seconds, out_path, threads=2, batch_size=16, lr=1e-3, seed=0):
+def main(data_path, seconds, out_path, threads=1, batch_size=16, lr=1e-3, seed=0):
     torch.set_num_threads(threads); torch.manual_seed(seed)
     _stub_taming()
     from dalle_pytorch import DiscreteVAE

@@ -1,0 +1,80 @@
+"""Stage 1 benchmark: the tiny dVAE on shapes (judge accuracy on seen and held-out colour–shape pairs) and on
+emoji (hard-reconstruction PSNR on a held-out 10%, side by side with dalle-pytorch's DiscreteVAE trained for the
+same wall-clock time on the same images, 64×64 → 8×8, K = 512).
+
+    .venv/bin/python bench/dvae.py                 # both parts; the peer needs bench/peer_env.sh once
+    .venv/bin/python bench/dvae.py --skip-peer     # ours only
+"""
+import argparse, json, subprocess, sys, time
+from pathlib import Path
+import torch
+from dalle_nb.data import ShapesDataset, open_dataset, train_val_split
+from dalle_nb.evaluate import judge_shape
+from dalle_nb.train_dvae import train_dvae, evaluate_dvae
+
+HERE = Path(__file__).parent
+EMOJI = Path('/work/shared/data/emoji-google')
+ATTRS = ('size', 'color', 'shape', 'position')
+
+def judge(img):
+    try: return judge_shape(img)
+    except Exception: return None  # an image the judge cannot read counts as wrong
+
+def shapes_accuracy(dvae, split, n=500, seed=30_000):
+    "Share of fresh one-object images whose hard reconstruction the judge reads as the same object."
+    ds = ShapesDataset(n, seed=seed, split=split, objects=1)
+    x = torch.stack([ds[i][0] for i in range(n)])
+    rec = torch.cat([dvae.decode(dvae.encode(xb)) for xb in x.split(128)])
+    right = [(v := judge(r)) is not None and all(v[a] == ds.scene(i)[0][a] for a in ATTRS) for i, r in enumerate(rec)]
+    orig = [(v := judge(o)) is not None and all(v[a] == ds.scene(i)[0][a] for a in ATTRS) for i, o in enumerate(x)]
+    return sum(right) / n, sum(orig) / n
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--shapes-steps', type=int, default=1000)
+    ap.add_argument('--emoji-steps', type=int, default=800)
+    ap.add_argument('--preset-emoji', default='tiny')
+    ap.add_argument('--skip-peer', action='store_true')
+    ap.add_argument('--skip-shapes', action='store_true')
+    ap.add_argument('--out', default=str(HERE/'out'/'dvae'))
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    if not a.skip_shapes:
+        t0 = time.time()
+        dvae, _ = train_dvae('shapes', out/'shapes', steps=a.shapes_steps, split='train', progress=False)
+        dt = time.time() - t0
+        seen, seen_orig = shapes_accuracy(dvae, 'train'); held, held_orig = shapes_accuracy(dvae, 'heldout')
+        val = torch.stack([ShapesDataset(512, seed=40_000, split='all')[i][0] for i in range(512)])
+        ev = evaluate_dvae(dvae, val)
+        rows += [('shapes: train time (s), tiny preset', f'{dt:.0f}'), ('shapes: training images/s', f'{a.shapes_steps*16/dt:.0f}'),
+                 ('shapes: judge right, hard recon, seen pairs', f'{seen:.3f} (originals {seen_orig:.3f})'),
+                 ('shapes: judge right, hard recon, held-out pairs', f'{held:.3f} (originals {held_orig:.3f})'),
+                 ('shapes: PSNR hard / relaxed (dB)', f"{ev['psnr_hard']:.2f} / {ev['psnr_soft']:.2f}"),
+                 ('shapes: codes used, perplexity', f"{ev['used']:.3f}, {ev['perplexity']:.1f}")]
+    # emoji: the same 90/10 split for both models
+    tr, va = train_val_split(open_dataset(EMOJI), val_frac=0.1, seed=0)
+    stack = lambda ds: (torch.stack([ds[i][0] for i in range(len(ds))]) * 255).round().byte()
+    torch.save({'train': stack(tr), 'val': stack(va)}, out/'emoji_split.pt')
+    t0 = time.time()
+    dvae, _ = train_dvae(EMOJI, out/'emoji', preset=a.preset_emoji, steps=a.emoji_steps, progress=False)
+    ours_s = time.time() - t0
+    ev = evaluate_dvae(dvae, torch.load(out/'emoji_split.pt')['val'].float() / 255)
+    rows += [('emoji: ours train time (s)', f'{ours_s:.0f}'), ('emoji: ours training images/s', f'{a.emoji_steps*16/ours_s:.0f}'),
+             ('emoji: ours PSNR hard / relaxed (dB)', f"{ev['psnr_hard']:.2f} / {ev['psnr_soft']:.2f}"),
+             ('emoji: ours codes used, perplexity', f"{ev['used']:.3f}, {ev['perplexity']:.1f}")]
+    if not a.skip_peer:
+        py = HERE/'.venv-peer'/'bin'/'python'
+        if not py.exists(): sys.exit('no bench/.venv-peer: run bench/peer_env.sh first (or pass --skip-peer)')
+        subprocess.run([str(py), str(HERE/'peer_dvae.py'), str(out/'emoji_split.pt'), str(ours_s), str(out/'peer.json')], check=True)
+        peer = json.loads((out/'peer.json').read_text())
+        rows += [('emoji: peer (dalle-pytorch DiscreteVAE) train time (s)', f"{peer['train_seconds']:.0f}"),
+                 ('emoji: peer training images/s', f"{peer['images_per_s']:.0f}"),
+                 ('emoji: peer PSNR hard (dB)', f"{peer['psnr_hard']:.2f}"), ('emoji: peer codes used', f"{peer['used']:.3f}"),
+                 ('emoji: PSNR ours − peer (dB)', f"{ev['psnr_hard'] - peer['psnr_hard']:+.2f}")]
+    w = max(len(k) for k, _ in rows)
+    print('\n'.join(f'{k:<{w}}  {v}' for k, v in rows))
+    (out/'results.json').write_text(json.dumps(dict(rows), indent=1))
+
+if __name__ == '__main__': main()
