@@ -7,7 +7,7 @@ __all__ = ['KINDS', 'SPARSE_CHUNK', 'conv_offsets', 'image_mask', 'attention_mas
            'untranspose_image_states', 'dense_attention', 'sparse_pays', 'attend', 'mask_row', 'mask_figure', 'fig11',
            'query_figure', 'reach', 'reach_figure', 'mask_explorer']
 
-# %% ../nbs/06_masks.ipynb #646a7f86
+# %% ../nbs/06_masks.ipynb #3d52de63
 import functools, math
 import torch
 import torch.nn.functional as F
@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 import ipywidgets as widgets
 from IPython.display import display
 
-# %% ../nbs/06_masks.ipynb #3df6875f
+# %% ../nbs/06_masks.ipynb #3ca2edde
 KINDS = ('row', 'column', 'conv', 'dense')
 
 def conv_offsets(grid:int, # image width W (tokens per row)
@@ -65,14 +65,14 @@ def attention_mask(kind:str, # 'row', 'column', 'conv' or 'dense'
     m[T:, T:] = image_mask(kind, grid, kernel, transposed)       # image → image: the sparse part
     return m
 
-# %% ../nbs/06_masks.ipynb #d09da051
+# %% ../nbs/06_masks.ipynb #fe845d55
 def layer_kinds(n_layers:int # transformer layers
                ) -> list[str]:
     "The mask kind of each layer: 'column' where (i − 2) mod 4 = 0 (1-based i), else 'row'; 'conv' in the last."
     if n_layers < 1: raise ValueError(f"n_layers must be >= 1, got {n_layers}")
     return ['conv' if i == n_layers else 'column' if (i - 2) % 4 == 0 else 'row' for i in range(1, n_layers + 1)]
 
-# %% ../nbs/06_masks.ipynb #a43c4fa2
+# %% ../nbs/06_masks.ipynb #865d6f10
 def transpose_image_states(x:Tensor, # (…, L, D) states, L = text_len + grid²
                            text_len:int, # text tokens, left in place
                            grid:int # image width W
@@ -95,7 +95,7 @@ def dense_attention(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each
     "Reference attention: `scaled_dot_product_attention` with a boolean mask, (B, H, L, D)."
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.device))
 
-# %% ../nbs/06_masks.ipynb #b66d4430
+# %% ../nbs/06_masks.ipynb #e36d1136
 @functools.lru_cache(maxsize=64)
 def _local_pattern(kind, grid, kernel):
     "(p, pattern): image block b attends blocks b−p..b through `pattern`, (W, (p+1)·W) bool."
@@ -117,7 +117,7 @@ def _local_mask(kind, grid, kernel):
 @functools.lru_cache(maxsize=16)
 def _cached_mask(kind, text_len, grid, kernel): return attention_mask(kind, text_len, grid, kernel)
 
-# %% ../nbs/06_masks.ipynb #f62b33bb
+# %% ../nbs/06_masks.ipynb #713104ed
 SPARSE_CHUNK = 2**18  # score elements (batch · heads · queries · keys) computed at once on the CPU; 64× on GPUs
 
 def _chunk(device): return SPARSE_CHUNK if device.type == 'cpu' else SPARSE_CHUNK * 64
@@ -215,7 +215,7 @@ class _SparseAttention(torch.autograd.Function):
             _window_add_(dvb, P[..., T:].unflatten(2, (n, W)).transpose(-1, -2) @ do, b0, b1, p)
         return dq, dk, dv, None, None, None, None, None
 
-# %% ../nbs/06_masks.ipynb #01808a62
+# %% ../nbs/06_masks.ipynb #2de10243
 def sparse_pays(kind:str, text_len:int, grid:int, kernel:int=11) -> bool:
     "Whether `attend(impl='auto')` takes the sparse path: L ≥ 256 and text + window keys ≤ L / 2."
     if kind == 'dense': return False
@@ -240,7 +240,7 @@ def attend(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each, L = text_len + gri
     p, mask = _local_mask(kind, W, kernel)
     return _SparseAttention.apply(q, k, v, T, W, p, mask.to(q.device), kind == 'column')
 
-# %% ../nbs/06_masks.ipynb #2d157441
+# %% ../nbs/06_masks.ipynb #9316a985
 def mask_row(kind:str, # 'row', 'column', 'conv' or 'dense'
              text_len:int, # text tokens
              grid:int, # image width W
@@ -250,7 +250,7 @@ def mask_row(kind:str, # 'row', 'column', 'conv' or 'dense'
     "Row `t` of `attention_mask(kind, text_len, grid, kernel)`, (L,) bool: the keys position `t` may attend (all ≤ t)."
     return _cached_mask(kind, text_len, grid, kernel)[t].clone()
 
-# %% ../nbs/06_masks.ipynb #70447a22
+# %% ../nbs/06_masks.ipynb #066527ee
 _COLORS = ['#f4f4f4', '#1f4e9c', '#e8a33d']   # unseen, seen, the query itself
 
 def _token_labels(text_len, grid, transposed=False):
@@ -296,11 +296,13 @@ def fig11(text_len:int=6, # text tokens
     for i, (kind, tr, _) in enumerate(panels, 1):
         _add_mask(fig, attention_mask(kind, text_len, grid, kernel, tr), text_len, grid, tr, row=1, col=i)
         fig.update_yaxes(scaleanchor=f"x{'' if i == 1 else i}", title_text='query' if i == 1 else None, row=1, col=i)
-    fig.update_annotations(yshift=30)
-    fig.update_layout(width=1300, height=400, margin=dict(l=50, r=10, t=110, b=10))
+        fig.update_xaxes(title_text=None, row=1, col=i)
+    fig.update_annotations(yshift=25)
+    fig.update_layout(title=f"Fig. 11: {text_len} text + {grid}×{grid} image tokens; queries down, keys across",
+                      width=1300, height=420, margin=dict(l=50, r=10, t=110, b=10))
     return fig
 
-# %% ../nbs/06_masks.ipynb #da97c0b6
+# %% ../nbs/06_masks.ipynb #9d085b2c
 def _grid_panel(fig, seen, text_len, grid, query, row, col):
     "Text strip (row `row`) and image grid (row `row+1`) of one query's `seen` (L,) bool."
     T = text_len
@@ -314,7 +316,7 @@ def _grid_panel(fig, seen, text_len, grid, query, row, col):
                              xgap=1, ygap=1, text=hover_img, hoverinfo='text'), row=row + 1, col=col)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, row=row, col=col)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, row=row, col=col)
-    fig.update_xaxes(showgrid=False, zeroline=False, constrain='domain', row=row + 1, col=col)
+    fig.update_xaxes(showgrid=False, zeroline=False, row=row + 1, col=col)
     fig.update_yaxes(showgrid=False, zeroline=False, autorange='reversed', row=row + 1, col=col)
 
 def query_figure(kind:str, # 'row', 'column', 'conv' or 'dense'
@@ -329,10 +331,10 @@ def query_figure(kind:str, # 'row', 'column', 'conv' or 'dense'
     seen = attention_mask(kind, text_len, grid, kernel)[text_len + query]
     fig = make_subplots(2, 1, row_heights=[.08, .92], vertical_spacing=.04)
     _grid_panel(fig, seen, text_len, grid, query, 1, 1)
-    fig.update_yaxes(scaleanchor='x2', row=2, col=1)
+    fig.update_yaxes(title_text='text', row=1, col=1); fig.update_yaxes(title_text='image rows', row=2, col=1)
     r, c = divmod(query, grid)
     fig.update_layout(title=f"{kind}{f' {kernel}×{kernel}' if kind == 'conv' else ''}: image token {query} (row {r}, col {c}) sees",
-                      width=size, height=size + 80, margin=dict(l=20, r=20, t=60, b=20), title_font_size=13)
+                      width=size, height=round((size - 60) / .88) + 80, margin=dict(l=40, r=20, t=60, b=20), title_font_size=13)
     return fig
 
 def reach(kinds:list[str], # one mask kind per layer, e.g. `layer_kinds(n)`
@@ -363,14 +365,14 @@ def reach_figure(kinds:list[str], # one mask kind per layer, e.g. `layer_kinds(n
                         subplot_titles=[f"after {l + 1}: {k}" for l, k in enumerate(kinds)])
     for l in range(n):
         _grid_panel(fig, R[l], text_len, grid, query, 1, l + 1)
-        fig.update_yaxes(scaleanchor=f"x{n + l + 1}", showticklabels=False, row=2, col=l + 1)
+        fig.update_yaxes(showticklabels=False, row=2, col=l + 1)
         fig.update_xaxes(showticklabels=False, row=2, col=l + 1)
-    fig.update_layout(title=f"image token {query}: reach through the layer schedule", width=panel * n + 40, height=panel + 110,
+    fig.update_layout(title=f"image token {query}: reach through the layer schedule", width=panel * n + 40, height=round(panel / .85) + 80,
                       margin=dict(l=20, r=20, t=70, b=10), title_font_size=13)
     fig.update_annotations(font_size=11)
     return fig
 
-# %% ../nbs/06_masks.ipynb #ac6258ca
+# %% ../nbs/06_masks.ipynb #3486b9ee
 def mask_explorer() -> widgets.VBox:
     "An ipywidgets explorer of the masks: kind, sizes and query in; mask, query view and layer reach out."
     kind = widgets.Dropdown(options=list(KINDS), value='row', description='kind')
