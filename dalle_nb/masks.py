@@ -7,7 +7,7 @@ __all__ = ['KINDS', 'SPARSE_CHUNK', 'conv_offsets', 'image_mask', 'attention_mas
            'untranspose_image_states', 'dense_attention', 'sparse_pays', 'attend', 'mask_row', 'mask_figure', 'fig11',
            'query_figure', 'reach', 'reach_figure', 'mask_explorer']
 
-# %% ../nbs/06_masks.ipynb #4be3b38c
+# %% ../nbs/06_masks.ipynb #9e480012
 import functools, math
 import torch
 import torch.nn.functional as F
@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 import ipywidgets as widgets
 from IPython.display import display
 
-# %% ../nbs/06_masks.ipynb #fd8ec557
+# %% ../nbs/06_masks.ipynb #c9222548
 KINDS = ('row', 'column', 'conv', 'dense')
 
 def conv_offsets(grid:int, # image width W (tokens per row)
@@ -65,14 +65,14 @@ def attention_mask(kind:str, # 'row', 'column', 'conv' or 'dense'
     m[T:, T:] = image_mask(kind, grid, kernel, transposed)       # image → image: the sparse part
     return m
 
-# %% ../nbs/06_masks.ipynb #2c0dac82
+# %% ../nbs/06_masks.ipynb #b85bfeb4
 def layer_kinds(n_layers:int # transformer layers
                ) -> list[str]:
     "The mask kind of each layer: 'column' where (i − 2) mod 4 = 0 (1-based i), else 'row'; 'conv' in the last."
     if n_layers < 1: raise ValueError(f"n_layers must be >= 1, got {n_layers}")
     return ['conv' if i == n_layers else 'column' if (i - 2) % 4 == 0 else 'row' for i in range(1, n_layers + 1)]
 
-# %% ../nbs/06_masks.ipynb #694f2ef1
+# %% ../nbs/06_masks.ipynb #575138d4
 def transpose_image_states(x:Tensor, # (…, L, D) states, L = text_len + grid²
                            text_len:int, # text tokens, left in place
                            grid:int # image width W
@@ -95,7 +95,7 @@ def dense_attention(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each
     "Reference attention: `scaled_dot_product_attention` with a boolean mask, (B, H, L, D)."
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.device))
 
-# %% ../nbs/06_masks.ipynb #b25c3bbf
+# %% ../nbs/06_masks.ipynb #371787ab
 @functools.lru_cache(maxsize=64)
 def _local_pattern(kind, grid, kernel):
     "(p, pattern): image block b attends blocks b−p..b through `pattern`, (W, (p+1)·W) bool."
@@ -117,7 +117,7 @@ def _local_mask(kind, grid, kernel):
 @functools.lru_cache(maxsize=16)
 def _cached_mask(kind, text_len, grid, kernel): return attention_mask(kind, text_len, grid, kernel)
 
-# %% ../nbs/06_masks.ipynb #396fce8c
+# %% ../nbs/06_masks.ipynb #a9d787d8
 SPARSE_CHUNK = 2**18  # score elements (batch · heads · queries · keys) computed at once on the CPU; 64× on GPUs
 
 def _chunk(device): return SPARSE_CHUNK if device.type == 'cpu' else SPARSE_CHUNK * 64
@@ -215,7 +215,7 @@ class _SparseAttention(torch.autograd.Function):
             _window_add_(dvb, P[..., T:].unflatten(2, (n, W)).transpose(-1, -2) @ do, b0, b1, p)
         return dq, dk, dv, None, None, None, None, None
 
-# %% ../nbs/06_masks.ipynb #ed194cc7
+# %% ../nbs/06_masks.ipynb #ae927a8c
 def sparse_pays(kind:str, text_len:int, grid:int, kernel:int=11) -> bool:
     "Whether `attend(impl='auto')` takes the sparse path: L ≥ 256 and text + window keys ≤ L / 2."
     if kind == 'dense': return False
@@ -240,7 +240,7 @@ def attend(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each, L = text_len + gri
     p, mask = _local_mask(kind, W, kernel)
     return _SparseAttention.apply(q, k, v, T, W, p, mask.to(q.device), kind == 'column')
 
-# %% ../nbs/06_masks.ipynb #c757a968
+# %% ../nbs/06_masks.ipynb #b93a40fb
 def mask_row(kind:str, # 'row', 'column', 'conv' or 'dense'
              text_len:int, # text tokens
              grid:int, # image width W
@@ -250,7 +250,7 @@ def mask_row(kind:str, # 'row', 'column', 'conv' or 'dense'
     "Row `t` of `attention_mask(kind, text_len, grid, kernel)`, (L,) bool: the keys position `t` may attend (all ≤ t)."
     return _cached_mask(kind, text_len, grid, kernel)[t].clone()
 
-# %% ../nbs/06_masks.ipynb #2c98cd8d
+# %% ../nbs/06_masks.ipynb #0ed0717a
 _COLORS = ['#f4f4f4', '#1f4e9c', '#e8a33d']   # unseen, seen, the query itself
 
 def _token_labels(text_len, grid, transposed=False):
@@ -302,7 +302,7 @@ def fig11(text_len:int=6, # text tokens
                       width=1300, height=420, margin=dict(l=50, r=10, t=110, b=10))
     return fig
 
-# %% ../nbs/06_masks.ipynb #aca50c92
+# %% ../nbs/06_masks.ipynb #0c8ccef3
 def _grid_panel(fig, seen, text_len, grid, query, row, col):
     "Text strip (row `row`) and image grid (row `row+1`) of one query's `seen` (L,) bool."
     T = text_len
@@ -372,7 +372,7 @@ def reach_figure(kinds:list[str], # one mask kind per layer, e.g. `layer_kinds(n
     fig.update_annotations(font_size=11)
     return fig
 
-# %% ../nbs/06_masks.ipynb #a275c045
+# %% ../nbs/06_masks.ipynb #e7b78ee2
 def mask_explorer() -> widgets.VBox:
     "An ipywidgets explorer of the masks: kind, sizes and query in; mask, query view and layer reach out."
     kind = widgets.Dropdown(options=list(KINDS), value='row', description='kind')
