@@ -4,7 +4,7 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 BIN := .venv/bin
 
-.PHONY: quickstart test sync nbtest pytest slow bench
+.PHONY: quickstart test sync nbtest pytest slow readme
 
 .venv/installed: setup.py settings.ini
 	$(PYTHON) -m venv .venv
@@ -26,12 +26,18 @@ sync: .venv/installed
 	if [ "$$before" != "$$after" ]; then \
 	  echo "nbdev_export/nbdev_clean changed dalle_nb/ or nbs/: export and clean the notebooks, then commit both"; \
 	  git status --short -- dalle_nb nbs; exit 1; fi; echo "nbs/ and dalle_nb/ are in step"
+	$(BIN)/python tools/readme.py --check
 
+# One torch thread per notebook: two notebooks at a time on two cores, no thread oversubscription
+# (which makes small torch ops 20-50x slower here).
 nbtest: .venv/installed
-	$(BIN)/nbdev_test --timing
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
 
 pytest: .venv/installed
 	$(BIN)/pytest -q tests
+
+readme: .venv/installed
+	$(BIN)/python tools/readme.py
 
 # Cells flagged `slow` (full-length training runs), on demand.
 slow: .venv/installed

@@ -54,6 +54,7 @@ def judge_shape(img # a PIL image, (H, W, 3) uint8 array, or (3, H, W) tensor in
     t = ((white - arr) * (white - c)).sum(-1) / ((white - c) ** 2).sum() # 0 at white, 1 at the colour
     off = np.linalg.norm(arr - (white + t[..., None] * (c - white)), axis=-1) # distance from the white–colour line
     blob = _largest_blob((t > 0.5) & (off < 60))
+    if blob.sum() < MIN_PIXELS: return None
     ys, xs = np.nonzero(blob)
     k = SHAPES_SIZE / res # pixel -> 64-px units
     cx, cy = (xs.min() + xs.max() + 1) / 2 * k, (ys.min() + ys.max() + 1) / 2 * k
