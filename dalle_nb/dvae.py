@@ -6,7 +6,7 @@
 __all__ = ['DVAEConfig', 'dvae_conv', 'EncoderBlock', 'DecoderBlock', 'Encoder', 'Decoder', 'map_pixels', 'unmap_pixels',
            'logit_laplace_nll', 'DVAE']
 
-# %% ../nbs/03_dvae.ipynb #767404dc
+# %% ../nbs/03_dvae.ipynb #fc96493d
 import dataclasses, math
 from collections import OrderedDict
 import torch
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import Config, Pretrained
 
-# %% ../nbs/03_dvae.ipynb #5b5fac90
+# %% ../nbs/03_dvae.ipynb #67062d90
 @dataclasses.dataclass
 class DVAEConfig(Config):
     image_size: int = 64        # side of the square input images, pixels
@@ -29,8 +29,8 @@ class DVAEConfig(Config):
     codebook_std: float|None = 1.0 # init std of the decoder's 1×1 input conv; None: the paper's N(0, 1/K) (see below)
 
     presets = {
-        'tiny':  dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=16, n_init=32, vocab_size=512),
-        'emoji': dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=32, n_init=64, vocab_size=512),
+        'tiny':  dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=16, n_init=32, vocab_size=512, min_log_b=-2.0),
+        'emoji': dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=32, n_init=64, vocab_size=512, min_log_b=-2.0),
         'paper': dict(image_size=256, n_groups=4, n_blk_per_group=2, n_hid=256, n_init=128, vocab_size=8192, codebook_std=None),
     }
 
@@ -41,7 +41,7 @@ class DVAEConfig(Config):
     @property
     def n_layers(self) -> int: return self.n_groups * self.n_blk_per_group  # resblocks in encoder (and decoder)
 
-# %% ../nbs/03_dvae.ipynb #5529124c
+# %% ../nbs/03_dvae.ipynb #07b1c990
 def dvae_conv(n_in:int, n_out:int, k:int) -> nn.Conv2d:
     "A k×k conv ('same' padding) with the paper's init: N(0, 1/(n_in·k²)) weights, zero bias."
     conv = nn.Conv2d(n_in, n_out, k, padding=(k-1)//2)
@@ -68,7 +68,7 @@ class DecoderBlock(nn.Module):
                                       nn.ReLU(), dvae_conv(n_hid, n_hid, 3), nn.ReLU(), dvae_conv(n_hid, n_out, 3))
     def forward(self, x): return self.id_path(x) + self.post_gain * self.res_path(x)
 
-# %% ../nbs/03_dvae.ipynb #42ec0ed2
+# %% ../nbs/03_dvae.ipynb #79433dd6
 class Encoder(nn.Module):
     "Images (B, C, H, W) in logit-Laplace space → K logits per grid cell (B, K, h, w)."
     def __init__(self, c:DVAEConfig):
@@ -100,7 +100,7 @@ class Decoder(nn.Module):
         self.blocks = nn.Sequential(OrderedDict(layers))
     def forward(self, z): return self.blocks(z)
 
-# %% ../nbs/03_dvae.ipynb #d02cc987
+# %% ../nbs/03_dvae.ipynb #103c01c1
 def map_pixels(x:Tensor, eps:float=0.1) -> Tensor:
     "φ(x) = (1-2ε)x + ε: pixels in [0,1] squashed into [ε, 1-ε]."
     return (1 - 2*eps) * x + eps
@@ -120,7 +120,7 @@ def logit_laplace_nll(x:Tensor, # target pixels in [0,1], (B, C, H, W)
     y = map_pixels(x, eps)
     return math.log(2) + log_b + torch.log(y * (1 - y)) + (torch.logit(y) - mu).abs() * torch.exp(-log_b)
 
-# %% ../nbs/03_dvae.ipynb #040302e3
+# %% ../nbs/03_dvae.ipynb #b4f14313
 class DVAE(nn.Module, Pretrained):
     "The paper's discrete VAE: `encode` images to (B, h, w) codes, `decode` codes to images, `forward` gives the loss."
     config_class = DVAEConfig
