@@ -28,8 +28,10 @@ sync: .venv/installed
 	  git status --short -- dalle_nb nbs; exit 1; fi; echo "nbs/ and dalle_nb/ are in step"
 	$(BIN)/python tools/readme.py --check
 
+# One torch thread per notebook: two notebooks at a time on two cores, no thread oversubscription
+# (which makes small torch ops 20-50x slower here).
 nbtest: .venv/installed
-	$(BIN)/nbdev_test --timing
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
 
 pytest: .venv/installed
 	$(BIN)/pytest -q tests
