@@ -6,14 +6,14 @@
 __all__ = ['MIN_PIXELS', 'ATTRIBUTES', 'judge_shape', 'judge_accuracy', 'psnr', 'eval_objects', 'accuracy_at_budgets',
            'shapes_accuracy', 'evaluate_run', 'eval_table']
 
-# %% ../nbs/11_evaluate.ipynb #f32a83a1
+# %% ../nbs/11_evaluate.ipynb #78cae730
 import numpy as np
 import torch
 from torch import Tensor
 from PIL import Image
 from .data import COLORS, SHAPES, SIZES, POSITIONS, SHAPES_SIZE, shape_mask, canonical_caption
 
-# %% ../nbs/11_evaluate.ipynb #11788fab
+# %% ../nbs/11_evaluate.ipynb #4a4cd6b4
 _PALETTE = np.array([(255, 255, 255)] + list(COLORS.values()), dtype=np.float32) # 0 = white
 _NAMES = ['white'] + list(COLORS)
 MIN_PIXELS = 20 # fewer non-white pixels than this: no object
@@ -70,7 +70,7 @@ def judge_shape(img # a PIL image, (H, W, 3) uint8 array, or (3, H, W) tensor in
     pos = min(POSITIONS, key=lambda p: (POSITIONS[p][0] - cx)**2 + (POSITIONS[p][1] - cy)**2)
     return dict(size=best[1], color=_NAMES[color], shape=best[0], position=pos)
 
-# %% ../nbs/11_evaluate.ipynb #8dcc3141
+# %% ../nbs/11_evaluate.ipynb #d0e6e28f
 ATTRIBUTES = ('size', 'color', 'shape', 'position')
 
 def judge_accuracy(images, # images of one object each
@@ -82,7 +82,7 @@ def judge_accuracy(images, # images of one object each
     right['all'] = np.mean([v is not None and all(v[a] == o[a] for a in ATTRIBUTES) for v, o in zip(verdicts, objects)])
     return {k: float(v) for k, v in right.items()}
 
-# %% ../nbs/11_evaluate.ipynb #52325dc9
+# %% ../nbs/11_evaluate.ipynb #fcae907f
 def psnr(x:Tensor, y:Tensor # (B, 3, H, W) or (3, H, W), values in [0, 1]
         ) -> Tensor:
     "Peak signal-to-noise ratio in dB, one value per image."
@@ -91,7 +91,7 @@ def psnr(x:Tensor, y:Tensor # (B, 3, H, W) or (3, H, W), values in [0, 1]
     mse = (x - y).pow(2).flatten(1).mean(1)
     return 10 * torch.log10(1 / mse.clamp_min(1e-10))
 
-# %% ../nbs/11_evaluate.ipynb #7063e2be
+# %% ../nbs/11_evaluate.ipynb #84e2c3e3
 import json, time
 from pathlib import Path
 from .data import HELDOUT, color_shape_pairs
@@ -131,14 +131,14 @@ def shapes_accuracy(run, # a `sample.Run`
             f'top{keep}_of_{samples}': float(np.take_along_axis(right, topk, 1).mean()), 'any': float(right.any(1).mean()),
             'by_budget': accuracy_at_budgets(right, scores), 'prompts': len(objects)}
 
-# %% ../nbs/11_evaluate.ipynb #fe5b483b
+# %% ../nbs/11_evaluate.ipynb #b44241cc
 def evaluate_run(run, # a `sample.Run`
                  val_ds=None, # validation images for dVAE PSNR (a dataset of (image, caption))
-                 prompts:int=48, # prompts per split (seeded subset of all canonical prompts)
+                 prompts:int=48, # shapes prompts per split (seeded subset of all canonical prompts); 0: not a shapes run
                  samples:int=16, keep:int=4, seed:int=0, **sample_kw) -> dict:
     "Shapes accuracy (seen / held-out), bits per image token, dVAE PSNR and sampling speed, into `RUN/eval.json`."
     res = {}
-    for split, name in (('train', 'seen'), ('heldout', 'heldout')):
+    for split, name in (('train', 'seen'), ('heldout', 'heldout')) if prompts else ():
         res[name] = shapes_accuracy(run, eval_objects(split, prompts, seed), samples, keep, seed, **sample_kw)
     if (run.path/'tokens'/'meta.json').exists():
         from dalle_nb.train_prior import TokenDataset, evaluate_prior
@@ -158,7 +158,7 @@ def eval_table(res:dict) -> str:
     "The evaluation as a small text table."
     rows = [(name, res[name]) for name in ('seen', 'heldout') if name in res]
     cols = [k for k in rows[0][1] if k not in ('by_budget', 'prompts')] if rows else []
-    lines = [f"{'':10s}" + ''.join(f'{c.replace("_", " "):>13s}' for c in cols)]
+    lines = [f"{'':10s}" + ''.join(f'{c.replace("_", " "):>13s}' for c in cols)] if rows else []
     for name, r in rows: lines.append(f'{name:10s}' + ''.join(f'{r[c]:13.1%}' for c in cols) + f"   ({r['prompts']} prompts)")
     for k in ('val_bits_per_image_token', 'dvae_psnr', 'images_per_second_batch1', 'images_per_second_batch16'):
         if k in res: lines.append(f'{k}: {res[k]:.3f}')
