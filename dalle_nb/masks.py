@@ -7,7 +7,7 @@ __all__ = ['KINDS', 'SPARSE_CHUNK', 'conv_offsets', 'image_mask', 'attention_mas
            'untranspose_image_states', 'dense_attention', 'sparse_pays', 'attend', 'mask_row', 'mask_figure', 'fig11',
            'query_figure', 'reach', 'reach_figure', 'mask_explorer']
 
-# %% ../nbs/06_masks.ipynb #646a7f86
+# %% ../nbs/06_masks.ipynb #9e480012
 import functools, math
 import torch
 import torch.nn.functional as F
@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 import ipywidgets as widgets
 from IPython.display import display
 
-# %% ../nbs/06_masks.ipynb #3df6875f
+# %% ../nbs/06_masks.ipynb #c9222548
 KINDS = ('row', 'column', 'conv', 'dense')
 
 def conv_offsets(grid:int, # image width W (tokens per row)
@@ -65,14 +65,14 @@ def attention_mask(kind:str, # 'row', 'column', 'conv' or 'dense'
     m[T:, T:] = image_mask(kind, grid, kernel, transposed)       # image → image: the sparse part
     return m
 
-# %% ../nbs/06_masks.ipynb #d09da051
+# %% ../nbs/06_masks.ipynb #b85bfeb4
 def layer_kinds(n_layers:int # transformer layers
                ) -> list[str]:
     "The mask kind of each layer: 'column' where (i − 2) mod 4 = 0 (1-based i), else 'row'; 'conv' in the last."
     if n_layers < 1: raise ValueError(f"n_layers must be >= 1, got {n_layers}")
     return ['conv' if i == n_layers else 'column' if (i - 2) % 4 == 0 else 'row' for i in range(1, n_layers + 1)]
 
-# %% ../nbs/06_masks.ipynb #a43c4fa2
+# %% ../nbs/06_masks.ipynb #575138d4
 def transpose_image_states(x:Tensor, # (…, L, D) states, L = text_len + grid²
                            text_len:int, # text tokens, left in place
                            grid:int # image width W
@@ -95,7 +95,7 @@ def dense_attention(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each
     "Reference attention: `scaled_dot_product_attention` with a boolean mask, (B, H, L, D)."
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.device))
 
-# %% ../nbs/06_masks.ipynb #b66d4430
+# %% ../nbs/06_masks.ipynb #371787ab
 @functools.lru_cache(maxsize=64)
 def _local_pattern(kind, grid, kernel):
     "(p, pattern): image block b attends blocks b−p..b through `pattern`, (W, (p+1)·W) bool."
@@ -117,7 +117,7 @@ def _local_mask(kind, grid, kernel):
 @functools.lru_cache(maxsize=16)
 def _cached_mask(kind, text_len, grid, kernel): return attention_mask(kind, text_len, grid, kernel)
 
-# %% ../nbs/06_masks.ipynb #f62b33bb
+# %% ../nbs/06_masks.ipynb #a9d787d8
 SPARSE_CHUNK = 2**18  # score elements (batch · heads · queries · keys) computed at once on the CPU; 64× on GPUs
 
 def _chunk(device): return SPARSE_CHUNK if device.type == 'cpu' else SPARSE_CHUNK * 64
@@ -162,7 +162,7 @@ class _SparseAttention(torch.autograd.Function):
             a1 = min(T, a0 + ct)
             s = ((qt[:, :, a0:a1] * scale) @ kt[:, :, :a1].transpose(-1, -2)).masked_fill_(~tri[a0:a1, :a1], float('-inf')).to(acc)
             l = s.logsumexp(-1)
-            out[:, :, a0:a1] = (s - l[..., None]).exp_().to(q.dtype) @ vt[:, :, :a1]; lse[:, :, a0:a1] = l
+            out[:, :, a0:a1] = s.sub_(l[..., None]).exp_().to(q.dtype) @ vt[:, :, :a1]; lse[:, :, a0:a1] = l
         qb, kb, vb, ob, lb = (_blocks(x, T, W, transposed) for x in (q, k, v, out, lse))
         c = max(1, _chunk(q.device) // (B * H * W * (T + (p + 1) * W)))     # image blocks per chunk
         for b0 in range(0, W, c):
@@ -170,7 +170,7 @@ class _SparseAttention(torch.autograd.Function):
             qc, kw, vw = qb[:, :, b0:b1] * scale, _window(kb, b0, b1, p), _window(vb, b0, b1, p)
             s = _image_scores(qc, kt, kw, mask[b0:b1]).to(acc)             # (B, H, nW, T + K)
             l = s.logsumexp(-1)
-            P = (s - l[..., None]).exp_().to(q.dtype)
+            P = s.sub_(l[..., None]).exp_().to(q.dtype)                      # in place: P reuses the scores
             o = P[..., :T] @ vt + (P[..., T:].unflatten(2, (n, W)) @ vw).flatten(2, 3)
             ob[:, :, b0:b1] = o.unflatten(2, (n, W)); lb[:, :, b0:b1] = l.unflatten(2, (n, W))
         ctx.save_for_backward(q, k, v, out, lse, mask)
@@ -183,16 +183,16 @@ class _SparseAttention(torch.autograd.Function):
         q, k, v, out, lse, mask = ctx.saved_tensors
         T, W, p, transposed, ct, c = ctx.meta
         scale, acc = q.shape[-1] ** -0.5, lse.dtype
-        dq, dk, dv = torch.empty_like(q), torch.zeros_like(k), torch.zeros_like(v)
         delta = (dout.to(acc) * out.to(acc)).sum(-1)                         # rowsum(dO ⊙ O), (B, H, L)
+        dq, dk, dv = torch.empty_like(q), torch.zeros_like(k), torch.zeros_like(v)
         qt, kt, vt, dkt, dvt = q[:, :, :T], k[:, :, :T], v[:, :, :T], dk[:, :, :T], dv[:, :, :T]
         tri = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()
         for a0 in range(0, T, ct):
             a1 = min(T, a0 + ct)
             qc, do = qt[:, :, a0:a1] * scale, dout[:, :, a0:a1]
             s = (qc @ kt[:, :, :a1].transpose(-1, -2)).masked_fill_(~tri[a0:a1, :a1], float('-inf')).to(acc)
-            P = (s - lse[:, :, a0:a1, None]).exp_()
-            dS = (P * ((do @ vt[:, :, :a1].transpose(-1, -2)).to(acc) - delta[:, :, a0:a1, None])).to(q.dtype)
+            P = s.sub_(lse[:, :, a0:a1, None]).exp_()
+            dS = (do @ vt[:, :, :a1].transpose(-1, -2)).to(acc).sub_(delta[:, :, a0:a1, None]).mul_(P).to(q.dtype)
             P = P.to(q.dtype)
             dq[:, :, a0:a1] = (dS @ kt[:, :, :a1]) * scale
             dkt[:, :, :a1] += dS.transpose(-1, -2) @ qc
@@ -203,9 +203,9 @@ class _SparseAttention(torch.autograd.Function):
             qc, do = qb[:, :, b0:b1] * scale, dob[:, :, b0:b1]                # (B, H, n, W, D)
             kw, vw = _window(kb, b0, b1, p), _window(vb, b0, b1, p)           # (B, H, n, K, D)
             s = _image_scores(qc, kt, kw, mask[b0:b1]).to(acc)
-            P = (s - lb[:, :, b0:b1].flatten(2, 3)[..., None]).exp_()         # (B, H, nW, T + K)
+            P = s.sub_(lb[:, :, b0:b1].flatten(2, 3)[..., None]).exp_()      # (B, H, nW, T + K)
             dP = torch.cat([do.flatten(2, 3) @ vt.transpose(-1, -2), (do @ vw.transpose(-1, -2)).flatten(2, 3)], -1).to(acc)
-            dS = (P * (dP - deltab[:, :, b0:b1].flatten(2, 3)[..., None])).to(q.dtype)
+            dS = dP.sub_(deltab[:, :, b0:b1].flatten(2, 3)[..., None]).mul_(P).to(q.dtype)   # P ⊙ (dP − delta), in place
             P = P.to(q.dtype)
             dSt, dSw = dS[..., :T], dS[..., T:].unflatten(2, (n, W))          # (B, H, nW, T), (B, H, n, W, K)
             dqb[:, :, b0:b1] = ((dSt @ kt).unflatten(2, (n, W)) + dSw @ kw) * scale
@@ -215,7 +215,7 @@ class _SparseAttention(torch.autograd.Function):
             _window_add_(dvb, P[..., T:].unflatten(2, (n, W)).transpose(-1, -2) @ do, b0, b1, p)
         return dq, dk, dv, None, None, None, None, None
 
-# %% ../nbs/06_masks.ipynb #01808a62
+# %% ../nbs/06_masks.ipynb #ae927a8c
 def sparse_pays(kind:str, text_len:int, grid:int, kernel:int=11) -> bool:
     "Whether `attend(impl='auto')` takes the sparse path: L ≥ 256 and text + window keys ≤ L / 2."
     if kind == 'dense': return False
@@ -240,7 +240,7 @@ def attend(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each, L = text_len + gri
     p, mask = _local_mask(kind, W, kernel)
     return _SparseAttention.apply(q, k, v, T, W, p, mask.to(q.device), kind == 'column')
 
-# %% ../nbs/06_masks.ipynb #2d157441
+# %% ../nbs/06_masks.ipynb #b93a40fb
 def mask_row(kind:str, # 'row', 'column', 'conv' or 'dense'
              text_len:int, # text tokens
              grid:int, # image width W
@@ -250,7 +250,7 @@ def mask_row(kind:str, # 'row', 'column', 'conv' or 'dense'
     "Row `t` of `attention_mask(kind, text_len, grid, kernel)`, (L,) bool: the keys position `t` may attend (all ≤ t)."
     return _cached_mask(kind, text_len, grid, kernel)[t].clone()
 
-# %% ../nbs/06_masks.ipynb #70447a22
+# %% ../nbs/06_masks.ipynb #0ed0717a
 _COLORS = ['#f4f4f4', '#1f4e9c', '#e8a33d']   # unseen, seen, the query itself
 
 def _token_labels(text_len, grid, transposed=False):
@@ -296,11 +296,13 @@ def fig11(text_len:int=6, # text tokens
     for i, (kind, tr, _) in enumerate(panels, 1):
         _add_mask(fig, attention_mask(kind, text_len, grid, kernel, tr), text_len, grid, tr, row=1, col=i)
         fig.update_yaxes(scaleanchor=f"x{'' if i == 1 else i}", title_text='query' if i == 1 else None, row=1, col=i)
-    fig.update_annotations(yshift=30)
-    fig.update_layout(width=1300, height=400, margin=dict(l=50, r=10, t=110, b=10))
+        fig.update_xaxes(title_text=None, row=1, col=i)
+    fig.update_annotations(yshift=25)
+    fig.update_layout(title=f"Fig. 11: {text_len} text + {grid}×{grid} image tokens; queries down, keys across",
+                      width=1300, height=420, margin=dict(l=50, r=10, t=110, b=10))
     return fig
 
-# %% ../nbs/06_masks.ipynb #da97c0b6
+# %% ../nbs/06_masks.ipynb #0c8ccef3
 def _grid_panel(fig, seen, text_len, grid, query, row, col):
     "Text strip (row `row`) and image grid (row `row+1`) of one query's `seen` (L,) bool."
     T = text_len
@@ -314,7 +316,7 @@ def _grid_panel(fig, seen, text_len, grid, query, row, col):
                              xgap=1, ygap=1, text=hover_img, hoverinfo='text'), row=row + 1, col=col)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, row=row, col=col)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, row=row, col=col)
-    fig.update_xaxes(showgrid=False, zeroline=False, constrain='domain', row=row + 1, col=col)
+    fig.update_xaxes(showgrid=False, zeroline=False, row=row + 1, col=col)
     fig.update_yaxes(showgrid=False, zeroline=False, autorange='reversed', row=row + 1, col=col)
 
 def query_figure(kind:str, # 'row', 'column', 'conv' or 'dense'
@@ -329,10 +331,10 @@ def query_figure(kind:str, # 'row', 'column', 'conv' or 'dense'
     seen = attention_mask(kind, text_len, grid, kernel)[text_len + query]
     fig = make_subplots(2, 1, row_heights=[.08, .92], vertical_spacing=.04)
     _grid_panel(fig, seen, text_len, grid, query, 1, 1)
-    fig.update_yaxes(scaleanchor='x2', row=2, col=1)
+    fig.update_yaxes(title_text='text', row=1, col=1); fig.update_yaxes(title_text='image rows', row=2, col=1)
     r, c = divmod(query, grid)
     fig.update_layout(title=f"{kind}{f' {kernel}×{kernel}' if kind == 'conv' else ''}: image token {query} (row {r}, col {c}) sees",
-                      width=size, height=size + 80, margin=dict(l=20, r=20, t=60, b=20), title_font_size=13)
+                      width=size, height=round((size - 60) / .88) + 80, margin=dict(l=40, r=20, t=60, b=20), title_font_size=13)
     return fig
 
 def reach(kinds:list[str], # one mask kind per layer, e.g. `layer_kinds(n)`
@@ -363,14 +365,14 @@ def reach_figure(kinds:list[str], # one mask kind per layer, e.g. `layer_kinds(n
                         subplot_titles=[f"after {l + 1}: {k}" for l, k in enumerate(kinds)])
     for l in range(n):
         _grid_panel(fig, R[l], text_len, grid, query, 1, l + 1)
-        fig.update_yaxes(scaleanchor=f"x{n + l + 1}", showticklabels=False, row=2, col=l + 1)
+        fig.update_yaxes(showticklabels=False, row=2, col=l + 1)
         fig.update_xaxes(showticklabels=False, row=2, col=l + 1)
-    fig.update_layout(title=f"image token {query}: reach through the layer schedule", width=panel * n + 40, height=panel + 110,
+    fig.update_layout(title=f"image token {query}: reach through the layer schedule", width=panel * n + 40, height=round(panel / .85) + 80,
                       margin=dict(l=20, r=20, t=70, b=10), title_font_size=13)
     fig.update_annotations(font_size=11)
     return fig
 
-# %% ../nbs/06_masks.ipynb #ac6258ca
+# %% ../nbs/06_masks.ipynb #e7b78ee2
 def mask_explorer() -> widgets.VBox:
     "An ipywidgets explorer of the masks: kind, sizes and query in; mask, query view and layer reach out."
     kind = widgets.Dropdown(options=list(KINDS), value='row', description='kind')
