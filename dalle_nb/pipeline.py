@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['STAGES', 'PipelineConfig', 'datasets', 'stage_tokenizer', 'stage_data_grid', 'stage_dvae', 'stage_tokens',
-           'stage_prior', 'stage_rerank', 'example_prompts', 'stage_samples', 'stage_eval', 'quickstart']
+           'stage_prior', 'stage_rerank', 'example_prompts', 'stage_samples', 'stage_eval', 'stage_report',
+           'quickstart']
 
-# %% ../nbs/12_pipeline.ipynb #2f390774
+# %% ../nbs/12_pipeline.ipynb #458a87bb
 import dataclasses, json, time
 from pathlib import Path
 import torch
@@ -14,7 +15,7 @@ from .core import *
 from .data import ShapesDataset, open_dataset, train_val_split
 from .tokenizer import TextTokenizer
 
-# %% ../nbs/12_pipeline.ipynb #feb0eb56
+# %% ../nbs/12_pipeline.ipynb #0e077458
 @dataclasses.dataclass
 class PipelineConfig(Config):
     data: str = 'shapes' # 'shapes' or a dataset path (see `open_dataset`)
@@ -40,7 +41,7 @@ class PipelineConfig(Config):
         "Updates for stage `name` ('dvae', 'prior', 'rerank') within the budget."
         return max(10, round(getattr(self, f'{name}_steps') * self.minutes / 15))
 
-# %% ../nbs/12_pipeline.ipynb #57236295
+# %% ../nbs/12_pipeline.ipynb #7c5e9a07
 def datasets(cfg:PipelineConfig):
     "The (train, val) datasets a run trains on."
     if cfg.data == 'shapes':
@@ -109,10 +110,16 @@ def stage_eval(run:Path, cfg:PipelineConfig, train, val) -> Path:
     print(eval_table(evaluate_run(r, val, prompts=cfg.eval_prompts if cfg.data == 'shapes' else 0, seed=cfg.seed)))
     return run/'eval.json'
 
-STAGES = [('data', stage_data_grid), ('tokenizer', stage_tokenizer), ('dvae', stage_dvae), ('tokens', stage_tokens),
-          ('prior', stage_prior), ('rerank', stage_rerank), ('samples', stage_samples), ('eval', stage_eval)]
+def stage_report(run:Path, cfg:PipelineConfig, train, val) -> Path:
+    "One offline page of curves, reconstructions, samples, evaluation, configs and stage times: `RUN/report.html`."
+    from dalle_nb.report import write_report
+    return write_report(run)
 
-# %% ../nbs/12_pipeline.ipynb #63261d0e
+STAGES = [('data', stage_data_grid), ('tokenizer', stage_tokenizer), ('dvae', stage_dvae), ('tokens', stage_tokens),
+          ('prior', stage_prior), ('rerank', stage_rerank), ('samples', stage_samples), ('eval', stage_eval),
+          ('report', stage_report)]
+
+# %% ../nbs/12_pipeline.ipynb #8d5e4305
 def quickstart(out:str|Path='runs/quickstart', # the run folder
                data:str='shapes', # 'shapes' or a dataset path
                minutes:float|None=None, # training budget; default the config's
