@@ -48,7 +48,7 @@ def server(tmp_path_factory):
     if url is None:
         p.kill(); log.seek(0); pytest.fail(f'the demo did not start within 90 s:\n{log.read()[-3000:]}')
     print(f'demo at {url} (took {time.time() - t0:.1f} s)')
-    yield url.rstrip('/'), run
+    yield url.rstrip('/'), run, p.pid
     p.terminate()
     try: p.wait(10)
     except subprocess.TimeoutExpired: p.kill()
@@ -94,7 +94,7 @@ def test_masks(client):
     assert m and q and r and 'odd' in msg and 'used 15' in msg
 
 def test_report_served(server):
-    url, run = server
+    url, run, _ = server
     html = urllib.request.urlopen(f'{url}/gradio_api/file={(run/"report.html").resolve()}', timeout=30).read().decode()
     assert 'dalle_nb run' in html and 'plotly' in html
 
@@ -105,11 +105,15 @@ def test_20_concurrent_requests(client, server):
     def one(p):
         c = Client(server[0], verbose=False, download_files=False)
         return c.predict(p, 2, 1.0, 0, 1.0, 4, 0, api_name='/generate')
-    t0 = time.time()
+    def rss_mb(): return int(re.search(r'VmRSS:\s+(\d+)', Path(f'/proc/{server[2]}/status').read_text()).group(1)) / 1024
+    before, t0 = rss_mb(), time.time()
     with cf.ThreadPoolExecutor(20) as ex: results = list(ex.map(one, prompts))
-    dt = time.time() - t0
-    print(f'20 concurrent requests answered in {dt:.1f} s')
+    dt, after = time.time() - t0, rss_mb()
+    with cf.ThreadPoolExecutor(20) as ex: results += list(ex.map(one, prompts)) # a second wave: memory must not keep growing
+    again = rss_mb()
+    print(f'20 concurrent requests answered in {dt:.1f} s; server RSS {before:.0f} -> {after:.0f} -> {again:.0f} MB (after a second wave)')
     assert all(len(g) == 2 for g, _ in results) and dt < 90
+    assert after - before < 500 and again - after < 150, (before, after, again)
 
 def _chromium() -> str:
     exe = shutil.which('chromium')
@@ -124,7 +128,7 @@ def test_browser_generates(server, tmp_path):
     exe = _chromium()
     try: from playwright.sync_api import sync_playwright
     except ImportError: pytest.fail('playwright is missing: pip install playwright (the browser is Debian chromium, never downloaded)')
-    url, _ = server
+    url, *_ = server
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS/'demo_generate.png'
     outside = []
@@ -141,6 +145,13 @@ def test_browser_generates(server, tmp_path):
                                "[...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth > 0)", timeout=30_000)
         n = page.locator('#gallery img').count()
         page.screenshot(path=str(shot), full_page=True)
+        page.get_by_role('tab', name='Masks').click()   # plotly comes with gradio's own bundle, not from a CDN
+        page.locator('.js-plotly-plot').first.wait_for(state='visible', timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS/'demo_masks.png'), full_page=True)
+        page.get_by_role('tab', name='Training').click()
+        page.get_by_text('open the run report').wait_for(state='visible', timeout=30_000)
+        page.locator('.js-plotly-plot').last.wait_for(state='visible', timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS/'demo_training.png'), full_page=True)
         browser.close()
     print(f'screenshot: {shot} ({n} images in the gallery)')
     assert n >= 4
