@@ -93,6 +93,12 @@ def test_masks(client):
     m, q, r, msg = client.predict('conv', 6, 4, 4, 99, 3, api_name='/masks')
     assert m and q and r and 'odd' in msg and 'used 15' in msg
 
+def test_training_reload(client, server):
+    _, run, _ = server
+    (run/'rerank'/'metrics.csv').write_text('step,loss\n10,4.0\n20,3.0\n')
+    *plots, table, notes = client.predict(api_name='/training')
+    assert plots[2] and 'rerank: no metrics.csv' not in notes and 'dvae: no metrics.csv' in notes
+
 def test_report_served(server):
     url, run, _ = server
     html = urllib.request.urlopen(f'{url}/gradio_api/file={(run/"report.html").resolve()}', timeout=30).read().decode()
