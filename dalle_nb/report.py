@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['PARTS', 'metrics_figure', 'eval_frame', 'is_heldout', 'write_report']
 
-# %% ../nbs/12a_report.ipynb #6d5896b6
+# %% ../nbs/12a_report.ipynb #2c50a12d
 import base64, datetime, html, json, re
 from pathlib import Path
 import pandas as pd
@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from .core import atomic_path
 from .data import HELDOUT
 
-# %% ../nbs/12a_report.ipynb #8b8a601b
+# %% ../nbs/12a_report.ipynb #6dea9bbe
 PARTS = ('dvae', 'prior', 'rerank') # the trained parts of a run, each with config.json and metrics.csv
 
 _CURVES = re.compile(r'loss|bits|^rec$|^kl$|acc|psnr|perplexity|used')
@@ -32,7 +32,7 @@ def metrics_figure(metrics:str|Path|pd.DataFrame, # a `metrics.csv` or its frame
         fig.add_scatter(x=d.step, y=d[c], name=c, mode='lines+markers' if c.startswith('val') or len(d) < 3 else 'lines')
     return fig.update_layout(title=title, xaxis_title='step', height=350, margin=dict(l=50, r=20, t=50, b=40))
 
-# %% ../nbs/12a_report.ipynb #52a6b0fd
+# %% ../nbs/12a_report.ipynb #09423498
 def eval_frame(res:dict # the contents of `RUN/eval.json`
               ) -> pd.DataFrame:
     "`eval.json` as a table: one row per measure (accuracies per split in columns, then scalar measures)."
@@ -47,7 +47,7 @@ def eval_frame(res:dict # the contents of `RUN/eval.json`
         if not isinstance(v, dict): df.loc[k.replace('_', ' '), 'value'] = v
     return df.rename_axis('measure').reset_index()
 
-# %% ../nbs/12a_report.ipynb #e98ad7a8
+# %% ../nbs/12a_report.ipynb #e06ee00b
 def _img(path:Path, alt:str='') -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
 
@@ -113,8 +113,9 @@ def _eval_html(run:Path) -> str:
     res = _read_json(run/'eval.json')
     if res is None: return _note('no eval.json: `dalle_nb eval RUN`')
     df = eval_frame(res)
-    fmt = lambda v: '' if pd.isna(v) else f'{v:.3f}' if isinstance(v, float) else str(v)
-    return df.to_html(index=False, na_rep='', float_format=lambda v: f'{v:.3f}', formatters={c: fmt for c in df.columns if c != 'measure'})
+    for c in df.columns[1:]: # counts as integers, measures with 3 decimals, gaps empty
+        df[c] = [('' if pd.isna(v) else f'{v:.0f}' if m == 'prompts' else f'{v:.3f}') for m, v in zip(df.measure, df[c])]
+    return df.to_html(index=False)
 
 def _config_html(run:Path) -> str:
     out = []
@@ -128,7 +129,7 @@ img{image-rendering:pixelated;max-width:100%;margin:4px 0}.note{color:#777;font-
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 pre{background:#f6f6f6;padding:8px;overflow:auto}h2{border-bottom:1px solid #ddd;margin-top:1.6em}'''
 
-# %% ../nbs/12a_report.ipynb #fe50e3b6
+# %% ../nbs/12a_report.ipynb #8826f8d2
 def write_report(run:str|Path # a run folder
                 ) -> Path:
     "Write `RUN/report.html`: stage times, loss curves, dVAE reconstructions, samples, evaluation, configs."
