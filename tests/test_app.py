@@ -151,12 +151,20 @@ def test_browser_generates(server, tmp_path):
                                "[...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth > 0)", timeout=30_000)
         n = page.locator('#gallery img').count()
         page.screenshot(path=str(shot), full_page=True)
+        page.get_by_role('tab', name='Reconstruct').click()
+        from dalle_nb.data import ShapesDataset
+        png = tmp_path/'upload.png'; ShapesDataset(2, seed=7).image(0).save(png)
+        page.locator('#upload input[type=file]').set_input_files(str(png))
+        page.get_by_text('reconstruction PSNR').wait_for(state='visible', timeout=30_000)
+        page.locator('.js-plotly-plot:visible').first.wait_for(state='visible', timeout=30_000) # the token grid
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS/'demo_reconstruct.png'), full_page=True)
         page.get_by_role('tab', name='Masks').click()   # plotly comes with gradio's own bundle, not from a CDN
-        page.locator('.js-plotly-plot').first.wait_for(state='visible', timeout=30_000)
+        page.locator('.js-plotly-plot:visible').first.wait_for(state='visible', timeout=30_000)
         page.screenshot(path=str(ARTIFACTS/'demo_masks.png'), full_page=True)
         page.get_by_role('tab', name='Training').click()
         page.get_by_text('open the run report').wait_for(state='visible', timeout=30_000)
-        page.locator('.js-plotly-plot').last.wait_for(state='visible', timeout=30_000)
+        page.locator('.js-plotly-plot:visible').last.wait_for(state='visible', timeout=30_000)
         page.screenshot(path=str(ARTIFACTS/'demo_training.png'), full_page=True)
         browser.close()
     print(f'screenshot: {shot} ({n} images in the gallery)')
