@@ -7,11 +7,11 @@ __all__ = ['MAX_N', 'MAX_RERANK', 'MAX_PROMPT_CHARS', 'HELDOUT_EXAMPLES', 'SEEN_
            'generate_images', 'token_figure', 'reconstruct_image', 'mask_views', 'training_views', 'make_demo',
            'launch_demo']
 
-# %% ../nbs/13_app.ipynb #4ca987c7
+# %% ../nbs/13_app.ipynb #7c282708
 import os
 os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False') # before gradio is imported: no calls home
 
-# %% ../nbs/13_app.ipynb #b4f92ae8
+# %% ../nbs/13_app.ipynb #dbc46671
 import json, tempfile, warnings
 from pathlib import Path
 import pandas as pd
@@ -26,7 +26,7 @@ from .masks import KINDS, layer_kinds, mask_figure, query_figure, reach_figure
 from .report import PARTS, eval_frame, metrics_figure
 from .sample import Run
 
-# %% ../nbs/13_app.ipynb #e4eba5ea
+# %% ../nbs/13_app.ipynb #135eb0c5
 MAX_N = 16 # images shown per request
 MAX_RERANK = 64 # candidates drawn per request (the memory of one request grows with it)
 MAX_PROMPT_CHARS = 300 # longer prompts are cut (the tokenizer keeps only text_len tokens anyway)
@@ -64,7 +64,7 @@ def sample_params(n, rerank, temperature, top_k, guidance, seed, has_reranker:bo
     seed = clamp('seed', seed, 0, 2**31 - 1, 0, int)
     return dict(n=n, rerank=m, temperature=temperature, top_k=k if k > 0 else None, guidance_scale=guidance, seed=seed), notes
 
-# %% ../nbs/13_app.ipynb #1380827b
+# %% ../nbs/13_app.ipynb #a8a98ed0
 def _show(img:torch.Tensor, scale:int=4) -> Image.Image:
     "A (3, H, W) image in [0, 1] as a PIL image `scale` times larger, pixels kept sharp."
     im = tensor_to_image(img)
@@ -89,7 +89,7 @@ def generate_images(run:Run, prompt, n=4, temperature=1.0, top_k=0, guidance=1.0
     head = f"{len(images)} image{'s' * (len(images) > 1)}" + (f", best of {kw['rerank']} by the reranker" if kw['rerank'] > kw['n'] else '') + f" (seed {kw['seed']})"
     return [(_show(im), c) for im, c in zip(images, caps)], '\n'.join([head] + [f'- note: {t}' for t in notes])
 
-# %% ../nbs/13_app.ipynb #9ba92b3f
+# %% ../nbs/13_app.ipynb #8437c2f2
 def token_figure(codes:torch.Tensor, # (h, w) code ids
                  vocab_size:int # K
                 ) -> go.Figure:
@@ -114,7 +114,7 @@ def reconstruct_image(run:Run, file) -> tuple[Image.Image|None, go.Figure|None, 
     msg = f'{codes.shape[1]}×{codes.shape[2]} tokens; reconstruction PSNR {psnr(rec, x).item():.1f} dB'
     return _show(x[0]), token_figure(codes[0], run.dvae.config.vocab_size), _show(rec[0]), msg
 
-# %% ../nbs/13_app.ipynb #bea638e4
+# %% ../nbs/13_app.ipynb #f2457fcd
 def mask_views(kind='row', text_len=6, grid=4, kernel=3, query=5, layers=4) -> tuple[go.Figure, go.Figure, go.Figure, str]:
     "The mask, what one query sees, and its reach through the layer schedule, with a note for each input changed."
     notes = []
@@ -126,7 +126,7 @@ def mask_views(kind='row', text_len=6, grid=4, kernel=3, query=5, layers=4) -> t
     figs = (mask_figure(kind, T, G, K, size=min(520, 300 + 6 * (T + G * G))), query_figure(kind, T, G, Q, K), reach_figure(layer_kinds(L), T, G, Q, K))
     return (*figs, '\n'.join(f'- note: {t}' for t in notes) or f'{kind} mask, {T} text + {G}×{G} image tokens, query {Q}')
 
-# %% ../nbs/13_app.ipynb #79e29aea
+# %% ../nbs/13_app.ipynb #7df70b27
 def training_views(path:str|Path) -> tuple[list, pd.DataFrame|None, str]:
     "[(part, figure or None)] for each trained part, the evaluation table (None if not evaluated), and notes in Markdown."
     path, notes, figs = Path(path), [], []
@@ -145,7 +145,7 @@ def training_views(path:str|Path) -> tuple[list, pd.DataFrame|None, str]:
                  else f'no report.html yet: it is the last stage of `dalle_nb quickstart`')
     return figs, table, '\n'.join(f'- {t}' for t in notes)
 
-# %% ../nbs/13_app.ipynb #3d457e38
+# %% ../nbs/13_app.ipynb #c024bec5
 def make_demo(run:str|Path|Run, # a run folder (or a loaded `Run`) with tokenizer.json, dvae/, prior/
               title:str='dalle_nb') -> gr.Blocks:
     "The demo of one run: Generate, Reconstruct, Masks and Training tabs."
@@ -212,7 +212,7 @@ def make_demo(run:str|Path|Run, # a run folder (or a loaded `Run`) with tokenize
             demo.load(_training, None, plots + [frame, train_msg], api_name=False) # every page load reads the folder afresh
     return demo
 
-# %% ../nbs/13_app.ipynb #e8de8e8f
+# %% ../nbs/13_app.ipynb #2acb968d
 OFFLINE_THEME = dict(font=['system-ui', 'sans-serif'], font_mono=['ui-monospace', 'monospace'])
 
 def launch_demo(run:str|Path, host:str='127.0.0.1', port:int|None=None,
