@@ -1,0 +1,15 @@
+"One rank of the two-process test: train the prior a few steps, then save this rank's weights and world size."
+import json, sys
+from pathlib import Path
+import torch
+from accelerate import Accelerator
+from safetensors.torch import save_file
+from dalle_nb.train_prior import train_prior
+
+run, out = Path(sys.argv[1]), Path(sys.argv[2])
+acc = Accelerator(cpu=True)
+prior = train_prior(run, steps=6, batch_size=4, depth=2, eval_every=3, checkpoint_every=3, accelerator=acc)
+out.mkdir(parents=True, exist_ok=True)
+r = acc.process_index
+save_file({k: v.contiguous() for k, v in prior.state_dict().items()}, str(out/f'rank{r}.safetensors'))
+(out/f'rank{r}.json').write_text(json.dumps(dict(num_processes=acc.num_processes, rank=r)))
