@@ -7,7 +7,7 @@ __all__ = ['STAGES', 'PipelineConfig', 'datasets', 'stage_tokenizer', 'stage_dat
            'stage_prior', 'stage_rerank', 'example_prompts', 'stage_samples', 'stage_eval', 'stage_report',
            'quickstart']
 
-# %% ../nbs/12_pipeline.ipynb #458a87bb
+# %% ../nbs/12_pipeline.ipynb #934a2c21
 import dataclasses, json, time
 from pathlib import Path
 import torch
@@ -15,7 +15,7 @@ from .core import *
 from .data import ShapesDataset, open_dataset, train_val_split
 from .tokenizer import TextTokenizer
 
-# %% ../nbs/12_pipeline.ipynb #0e077458
+# %% ../nbs/12_pipeline.ipynb #256d8a7c
 @dataclasses.dataclass
 class PipelineConfig(Config):
     data: str = 'shapes' # 'shapes' or a dataset path (see `open_dataset`)
@@ -41,7 +41,7 @@ class PipelineConfig(Config):
         "Updates for stage `name` ('dvae', 'prior', 'rerank') within the budget."
         return max(10, round(getattr(self, f'{name}_steps') * self.minutes / 15))
 
-# %% ../nbs/12_pipeline.ipynb #7c5e9a07
+# %% ../nbs/12_pipeline.ipynb #044f9ff1
 def datasets(cfg:PipelineConfig):
     "The (train, val) datasets a run trains on."
     if cfg.data == 'shapes':
@@ -119,7 +119,7 @@ STAGES = [('data', stage_data_grid), ('tokenizer', stage_tokenizer), ('dvae', st
           ('prior', stage_prior), ('rerank', stage_rerank), ('samples', stage_samples), ('eval', stage_eval),
           ('report', stage_report)]
 
-# %% ../nbs/12_pipeline.ipynb #8d5e4305
+# %% ../nbs/12_pipeline.ipynb #e2acde8e
 def quickstart(out:str|Path='runs/quickstart', # the run folder
                data:str='shapes', # 'shapes' or a dataset path
                minutes:float|None=None, # training budget; default the config's

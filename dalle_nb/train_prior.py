@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['encode_tokens', 'TokenDataset', 'prior_loss', 'prior_batch', 'evaluate_prior', 'train_prior', 'loss_figure']
 
-# %% ../nbs/08_train_prior.ipynb #ee3af379
+# %% ../nbs/08_train_prior.ipynb #2dd0dc08
 import json, math, os, time
 from pathlib import Path
 import numpy as np
@@ -23,7 +23,7 @@ from .dvae import DVAE
 from .prior import Prior, PriorConfig
 from .learner import Learner, Schedules, EMA, CSVLogger, Progress, Checkpoint, EveryN, step_loader, sched_warmup_cos
 
-# %% ../nbs/08_train_prior.ipynb #af69b7b0
+# %% ../nbs/08_train_prior.ipynb #6523982b
 def _collate(items): return torch.stack([x for x, _ in items]), [c for _, c in items]
 
 def encode_tokens(run:str|Path, # a run folder with `tokenizer.json` and `dvae/`
@@ -71,7 +71,7 @@ class TokenDataset(Dataset):
     def __getitem__(self, i):
         return torch.from_numpy(self.text[i].astype(np.int64)), torch.from_numpy(self.image[i].astype(np.int64))
 
-# %% ../nbs/08_train_prior.ipynb #ab837d56
+# %% ../nbs/08_train_prior.ipynb #32ad0e31
 def prior_loss(model, text:Tensor, # (B, text_len) ids
                image:Tensor, # (B, grid²) codes
                text_weight:float=1/8) -> dict:
@@ -90,7 +90,7 @@ def prior_batch(text_variants:Tensor, # (B, V, text_len)
     drop = torch.rand(B) < cfg.caption_dropout
     return text.masked_fill(drop[:, None].to(text.device), cfg.pad_id)
 
-# %% ../nbs/08_train_prior.ipynb #3a635790
+# %% ../nbs/08_train_prior.ipynb #d147ac4f
 @torch.no_grad()
 def evaluate_prior(model, ds:TokenDataset, batch_size:int=64, max_items:int=1024) -> dict:
     "Validation losses: text and image nats per token, and bits per image token."
@@ -103,7 +103,7 @@ def evaluate_prior(model, ds:TokenDataset, batch_size:int=64, max_items:int=1024
         tl += out['text_loss'].item() * len(text); il += out['image_loss'].item() * len(text); n += len(text)
     return dict(val_text_loss=tl / n, val_image_loss=il / n, val_bits_per_image_token=il / n / math.log(2))
 
-# %% ../nbs/08_train_prior.ipynb #185b08fb
+# %% ../nbs/08_train_prior.ipynb #df268c09
 def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`)
                 preset:str='tiny', # a `PriorConfig` preset
                 steps:int=2000, # updates
@@ -150,7 +150,7 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
     if learn.is_main: prior.save_pretrained(out)
     return prior
 
-# %% ../nbs/08_train_prior.ipynb #75c9de8c
+# %% ../nbs/08_train_prior.ipynb #7b3dc53b
 def loss_figure(metrics:pd.DataFrame, cols=('text_loss', 'image_loss', 'val_bits_per_image_token')):
     "Plotly curves of `cols` of a `metrics.csv` against the step."
     fig = go.Figure()
