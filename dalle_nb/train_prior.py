@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['encode_tokens', 'TokenDataset', 'prior_loss', 'prior_batch', 'evaluate_prior', 'train_prior', 'loss_figure']
 
-# %% ../nbs/08_train_prior.ipynb #2dd0dc08
+# %% ../nbs/08_train_prior.ipynb #eed31ac3
 import json, math, os, time
 from pathlib import Path
 import numpy as np
@@ -23,7 +23,7 @@ from .dvae import DVAE
 from .prior import Prior, PriorConfig
 from .learner import Learner, Schedules, EMA, CSVLogger, Progress, Checkpoint, EveryN, step_loader, sched_warmup_cos
 
-# %% ../nbs/08_train_prior.ipynb #6523982b
+# %% ../nbs/08_train_prior.ipynb #2c0cdf4a
 def _collate(items): return torch.stack([x for x, _ in items]), [c for _, c in items]
 
 def encode_tokens(run:str|Path, # a run folder with `tokenizer.json` and `dvae/`
@@ -71,7 +71,7 @@ class TokenDataset(Dataset):
     def __getitem__(self, i):
         return torch.from_numpy(self.text[i].astype(np.int64)), torch.from_numpy(self.image[i].astype(np.int64))
 
-# %% ../nbs/08_train_prior.ipynb #32ad0e31
+# %% ../nbs/08_train_prior.ipynb #c075ed16
 def prior_loss(model, text:Tensor, # (B, text_len) ids
                image:Tensor, # (B, grid²) codes
                text_weight:float=1/8) -> dict:
@@ -90,7 +90,7 @@ def prior_batch(text_variants:Tensor, # (B, V, text_len)
     drop = torch.rand(B) < cfg.caption_dropout
     return text.masked_fill(drop[:, None].to(text.device), cfg.pad_id)
 
-# %% ../nbs/08_train_prior.ipynb #d147ac4f
+# %% ../nbs/08_train_prior.ipynb #a1b59dc0
 @torch.no_grad()
 def evaluate_prior(model, ds:TokenDataset, batch_size:int=64, max_items:int=1024) -> dict:
     "Validation losses: text and image nats per token, and bits per image token."
@@ -103,7 +103,7 @@ def evaluate_prior(model, ds:TokenDataset, batch_size:int=64, max_items:int=1024
         tl += out['text_loss'].item() * len(text); il += out['image_loss'].item() * len(text); n += len(text)
     return dict(val_text_loss=tl / n, val_image_loss=il / n, val_bits_per_image_token=il / n / math.log(2))
 
-# %% ../nbs/08_train_prior.ipynb #df268c09
+# %% ../nbs/08_train_prior.ipynb #6932cc38
 def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`)
                 preset:str='tiny', # a `PriorConfig` preset
                 steps:int=2000, # updates
@@ -111,7 +111,8 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
                 ema_decay:float=0.99, ema_every:int=25, # the paper's EMA
                 resume:bool=False, # continue from the newest checkpoint in RUN/prior/checkpoints
                 eval_every:int=250, checkpoint_every:int=250, seed:int=0,
-                accelerator:Accelerator|None=None, **overrides # PriorConfig fields
+                accelerator:Accelerator|None=None, cbs:list=(), # extra learner callbacks
+                **overrides # PriorConfig fields
                ) -> Prior:
     "Train the prior on `RUN/tokens`; writes `RUN/prior/` (EMA weights, config, metrics, checkpoints) and returns it."
     run = Path(run); out = run/'prior'
@@ -143,14 +144,14 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
     learn = Learner(model, step_fn, step_loader(train_ds, batch_size, seed=seed), opt, steps,
                     cbs=[Schedules(lr=sched_warmup_cos(lr, lr / 20, warmup)), EMA(ema_decay, ema_every),
                          CSVLogger(out/'metrics.csv'), Progress(), Checkpoint(out/'checkpoints', checkpoint_every),
-                         EveryN(validate, eval_every)],
+                         EveryN(validate, eval_every), *cbs],
                     clip=4.0, accelerator=accelerator)
     learn.fit(resume=resume)
     prior = learn.export_model()
     if learn.is_main: prior.save_pretrained(out)
     return prior
 
-# %% ../nbs/08_train_prior.ipynb #7b3dc53b
+# %% ../nbs/08_train_prior.ipynb #0e2289c5
 def loss_figure(metrics:pd.DataFrame, cols=('text_loss', 'image_loss', 'val_bits_per_image_token')):
     "Plotly curves of `cols` of a `metrics.csv` against the step."
     fig = go.Figure()
