@@ -6,7 +6,7 @@
 __all__ = ['dvae_schedules', 'codebook_usage', 'dvae_step', 'recon_grid', 'train_dvae', 'reconstruct', 'plot_metrics',
            'evaluate_dvae', 'plot_usage']
 
-# %% ../nbs/05_train_dvae.ipynb #476aebe2
+# %% ../nbs/05_train_dvae.ipynb #4393a5fd
 import json, math, os, time
 from pathlib import Path
 import numpy as np
@@ -23,7 +23,7 @@ from .dvae import DVAE, DVAEConfig
 from .learner import (Learner, Schedules, EMA, CSVLogger, Progress, Checkpoint, EveryN, step_loader,
                               sched_cos, sched_warmup_cos, sched_const)
 
-# %% ../nbs/05_train_dvae.ipynb #31bdf0b1
+# %% ../nbs/05_train_dvae.ipynb #e156b882
 def dvae_schedules(lr:float=3e-3, # peak learning rate
                    tau_end:float=1/16, # final gumbel-softmax temperature (the paper's 1/16)
                    pct_tau:float=0.6, # fraction of training over which τ anneals cosine 1 → tau_end (paper: 150k of 3M)
@@ -54,7 +54,7 @@ def dvae_step(model, batch, learn) -> dict:
     return dict(loss=out['loss'], rec=out['rec'].detach(), kl=out['kl'].detach(), diversity=out['diversity'].detach(),
                 perplexity=codebook_usage(out['logits'].detach().argmax(1), K)['perplexity'])
 
-# %% ../nbs/05_train_dvae.ipynb #db3f6274
+# %% ../nbs/05_train_dvae.ipynb #be890b4c
 @torch.no_grad()
 def recon_grid(model:DVAE, images:Tensor, # (B, 3, H, W) in [0,1]
                tau:float=1/16, # temperature of the soft (relaxed) row
@@ -125,7 +125,7 @@ def train_dvae(data:str|Path='shapes', # 'shapes' or a dataset path (folder of p
     if learn.is_main: dvae.save_pretrained(folder)
     return dvae, learn
 
-# %% ../nbs/05_train_dvae.ipynb #352e4615
+# %% ../nbs/05_train_dvae.ipynb #f7f305e8
 def reconstruct(run:str|Path, # a run folder holding dvae/ (or a dvae folder itself)
                 images:str|Path, # a folder of images
                 out:str|Path, # where the reconstructions go, under the same file names (as PNG data)
@@ -150,7 +150,7 @@ def reconstruct(run:str|Path, # a run folder holding dvae/ (or a dvae folder its
     flush()
     return dict(written=ok, skipped=len(bad), bad=bad)
 
-# %% ../nbs/05_train_dvae.ipynb #8eacc345
+# %% ../nbs/05_train_dvae.ipynb #a5402e7a
 def plot_metrics(metrics:str|Path|pd.DataFrame # a metrics.csv or its frame
                 ) -> 'go.Figure':
     "Plotly curves of the dVAE's loss, reconstruction NLL, KL, τ, β and batch codebook perplexity."
@@ -162,7 +162,7 @@ def plot_metrics(metrics:str|Path|pd.DataFrame # a metrics.csv or its frame
     for i, c in enumerate(names): fig.add_scatter(x=df.step, y=df[c], row=1, col=i+1, showlegend=False)
     return fig.update_layout(height=260, margin=dict(t=30, b=30))
 
-# %% ../nbs/05_train_dvae.ipynb #eb0fdf95
+# %% ../nbs/05_train_dvae.ipynb #650ad81e
 @torch.no_grad()
 def evaluate_dvae(model:DVAE, images:Tensor, # (N, 3, H, W) in [0,1]
                   tau:float=1/16, batch_size:int=128) -> dict:
