@@ -6,13 +6,13 @@
 __all__ = ['cmd_data_shapes', 'cmd_encode', 'cmd_train_prior', 'cmd_sample', 'cmd_train_rerank', 'cmd_eval', 'cmd_demo',
            'cmd_quickstart', 'cmd_train_dvae', 'cmd_reconstruct', 'parser', 'main']
 
-# %% ../nbs/14_cli.ipynb #d01edef3
+# %% ../nbs/14_cli.ipynb #6d6f1614
 import argparse, dataclasses, sys, warnings
 from pathlib import Path
 from tqdm.auto import tqdm
 from .data import BadFile, ShapesDataset, write_shapes
 
-# %% ../nbs/14_cli.ipynb #a419010c
+# %% ../nbs/14_cli.ipynb #920de80e
 def _sub(subparsers, name, help, examples):
     return subparsers.add_parser(name, help=help, description=help, epilog='examples:\n  ' + '\n  '.join(examples),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -33,8 +33,11 @@ def _run_folder(path) -> Path:
 def cmd_encode(args):
     "Encode a dataset into the run's token cache."
     from dalle_nb.train_prior import encode_tokens
+    from dalle_nb.pipeline import PipelineConfig, stage_tokenizer
     run = _run_folder(args.run)
     train, val = _datasets(run, args.data)
+    if not (run/'tokenizer.json').exists(): # a run made by train-dvae alone: its tokenizer comes from the same captions
+        print(f'tokenizer: {stage_tokenizer(run, PipelineConfig(), train, val)}')
     print(f'token cache: {encode_tokens(run, {"train": train, "val": val})}')
 
 def cmd_train_prior(args):
@@ -95,7 +98,7 @@ def cmd_quickstart(args):
     run = quickstart(args.out, data=args.data, minutes=args.minutes)
     print(f'run folder: {run}')
 
-# %% ../nbs/14_cli.ipynb #31adf6ee
+# %% ../nbs/14_cli.ipynb #c6f26099
 def cmd_train_dvae(args):
     "Train the dVAE; writes RUN/dvae."
     from dalle_nb.train_dvae import train_dvae
@@ -128,7 +131,7 @@ def _add_dvae_commands(sub):
     r.add_argument('--out', required=True, help='folder for the reconstructions (created if missing)')
     r.set_defaults(func=cmd_reconstruct)
 
-# %% ../nbs/14_cli.ipynb #d81e2964
+# %% ../nbs/14_cli.ipynb #14cfa026
 def parser() -> argparse.ArgumentParser:
     "The `dalle_nb` argument parser."
     p = argparse.ArgumentParser(prog='dalle_nb', description='DALL-E, notebook first: data, dVAE, prior, sampling, demo.')
@@ -146,7 +149,7 @@ def parser() -> argparse.ArgumentParser:
                    help='objects per image; with 1 every caption is canonical (default mixed)')
     s.set_defaults(func=cmd_data_shapes)
 
-    e = _sub(sub, 'encode', 'encode every image once with the run\'s dVAE (and every caption) into RUN/tokens',
+    e = _sub(sub, 'encode', 'encode every image once with the run\'s dVAE (and every caption) into RUN/tokens; trains RUN/tokenizer.json if missing',
              ['dalle_nb encode runs/quickstart', 'dalle_nb encode runs/emoji --data ../shared/data/emoji-google'])
     e.add_argument('run', help='run folder with tokenizer.json and dvae/')
     e.add_argument('--data', default=None, help="'shapes' or a dataset path (default: the run's config.json)")
@@ -217,6 +220,6 @@ def main(argv:list[str]|None=None):
     except (FileNotFoundError, ValueError, BadFile) as e:
         print(f'dalle_nb {args.command}: error: {e}', file=sys.stderr); raise SystemExit(2)
 
-# %% ../nbs/14_cli.ipynb #92330180
+# %% ../nbs/14_cli.ipynb #9dd36044
 #| eval: false
 if __name__ == '__main__': main()
