@@ -7,7 +7,7 @@ __all__ = ['STAGES', 'PipelineConfig', 'datasets', 'stage_tokenizer', 'stage_dat
            'stage_prior', 'stage_rerank', 'example_prompts', 'stage_samples', 'stage_eval', 'stage_report',
            'quickstart']
 
-# %% ../nbs/12_pipeline.ipynb #934a2c21
+# %% ../nbs/12_pipeline.ipynb #dd7a08a4
 import dataclasses, json, time
 from pathlib import Path
 import torch
@@ -15,11 +15,11 @@ from .core import *
 from .data import ShapesDataset, open_dataset, train_val_split
 from .tokenizer import TextTokenizer
 
-# %% ../nbs/12_pipeline.ipynb #256d8a7c
+# %% ../nbs/12_pipeline.ipynb #7ad185dd
 @dataclasses.dataclass
 class PipelineConfig(Config):
     data: str = 'shapes' # 'shapes' or a dataset path (see `open_dataset`)
-    n_train: int = 50_000 # shapes scenes drawn for training (split 'train': no held-out pair)
+    n_train: int = 20_000 # shapes scenes drawn for training (split 'train': no held-out pair)
     n_val: int = 1_000 # shapes scenes for validation (split 'train', another seed)
     val_frac: float = 0.1 # share held out for validation when `data` is a path
     seed: int = 0 # one seed for the whole run
@@ -29,7 +29,7 @@ class PipelineConfig(Config):
     dvae_preset: str = 'tiny' # `DVAEConfig` preset
     dvae_steps: int = 1500 # dVAE updates (at the default 15 minutes)
     prior_preset: str = 'tiny' # `PriorConfig` preset
-    prior_steps: int = 3000 # prior updates (at the default 15 minutes)
+    prior_steps: int = 1000 # prior updates (at the default 15 minutes: about 0.4 s each at batch 32 on 2 cores)
     prior_batch: int = 32 # prior batch size
     rerank_steps: int = 600 # reranker updates (at the default 15 minutes)
     eval_prompts: int = 48 # canonical prompts per split in the evaluation (shapes only)
@@ -41,7 +41,7 @@ class PipelineConfig(Config):
         "Updates for stage `name` ('dvae', 'prior', 'rerank') within the budget."
         return max(10, round(getattr(self, f'{name}_steps') * self.minutes / 15))
 
-# %% ../nbs/12_pipeline.ipynb #044f9ff1
+# %% ../nbs/12_pipeline.ipynb #c4c785e8
 def datasets(cfg:PipelineConfig):
     "The (train, val) datasets a run trains on."
     if cfg.data == 'shapes':
@@ -119,7 +119,7 @@ STAGES = [('data', stage_data_grid), ('tokenizer', stage_tokenizer), ('dvae', st
           ('prior', stage_prior), ('rerank', stage_rerank), ('samples', stage_samples), ('eval', stage_eval),
           ('report', stage_report)]
 
-# %% ../nbs/12_pipeline.ipynb #e2acde8e
+# %% ../nbs/12_pipeline.ipynb #495a6067
 def quickstart(out:str|Path='runs/quickstart', # the run folder
                data:str='shapes', # 'shapes' or a dataset path
                minutes:float|None=None, # training budget; default the config's
