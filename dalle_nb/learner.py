@@ -6,7 +6,7 @@
 __all__ = ['sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_loader', 'Callback', 'Schedules', 'EMA',
            'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'Learner']
 
-# %% ../nbs/04_learner.ipynb #fa94b3c0
+# %% ../nbs/04_learner.ipynb #80986748
 import copy, math, os, re, shutil, time
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +20,7 @@ from accelerate import Accelerator
 from tqdm.auto import tqdm
 from .core import atomic_path
 
-# %% ../nbs/04_learner.ipynb #9695f3d7
+# %% ../nbs/04_learner.ipynb #7c599f9b
 def sched_cos(start:float, end:float, pct_start:float=0., pct_end:float=1.) -> Callable:
     "Constant `start` until `pct_start` of training, cosine to `end` at `pct_end`, then constant `end`."
     def f(pct:float) -> float:
@@ -42,7 +42,7 @@ def sched_const(v:float) -> Callable:
     "A constant schedule."
     return lambda pct: v
 
-# %% ../nbs/04_learner.ipynb #e97ee85e
+# %% ../nbs/04_learner.ipynb #4f999ec4
 class StepSampler(Sampler):
     "Endless batches of indices; batch number `step` depends only on (`n`, `batch_size`, `seed`, `step`)."
     def __init__(self, n:int, # dataset length
@@ -70,7 +70,7 @@ def step_loader(ds, # a map-style dataset
     "A `DataLoader` over `ds` driven by a `StepSampler`, so the learner can resume its data order exactly."
     return DataLoader(ds, batch_sampler=StepSampler(len(ds), batch_size, seed), num_workers=num_workers, collate_fn=collate_fn, **kwargs)
 
-# %% ../nbs/04_learner.ipynb #c56933c9
+# %% ../nbs/04_learner.ipynb #c45b8611
 class Callback:
     "Base class: override any of `before_fit`, `before_step`, `after_step`, `after_fit`."
     order = 0
@@ -157,7 +157,7 @@ class EveryN(Callback):
         if learn.step % self.n == 0 or learn.step == learn.total_steps:
             with torch.random.fork_rng(): self.fn(learn)  # never consumes the training RNG
 
-# %% ../nbs/04_learner.ipynb #c1e33a38
+# %% ../nbs/04_learner.ipynb #6c1493d1
 class Learner:
     "Train `model` with `step_fn(model, batch, learner) -> dict(loss=..., ...)` on Accelerate."
     def __init__(self, model:nn.Module, # any module; the learner never looks inside
@@ -212,20 +212,23 @@ class Learner:
         return b
 
     def one_step(self, batch):
-        "One update on `batch`, or none if its loss or gradients are not finite."
+        "One batch: forward, backward and an update, unless the loss or gradients are not finite. With Accelerate's gradient accumulation (k), the update comes every k-th batch."
         self.model.train()
-        out = self.step_fn(self.model, batch, self)
-        loss = out['loss']
-        self.accelerator.backward(loss)
-        params = [p for p in self.model.parameters() if p.grad is not None]
-        if self.clip is not None: gnorm = self.accelerator.clip_grad_norm_(params, self.clip)
-        else: gnorm = torch.linalg.vector_norm(torch.stack([p.grad.detach().norm() for p in params])) if params else torch.tensor(0.)
-        bad = (~torch.isfinite(loss.detach()) | ~torch.isfinite(torch.as_tensor(gnorm))).float().reshape(1).to(self.accelerator.device)
-        if self.accelerator.num_processes > 1: bad = self.accelerator.reduce(bad, 'sum')
-        self.last_ok = bool(bad.item() == 0)
-        if self.last_ok: self.opt.step()
-        else: self.skipped += 1
-        self.opt.zero_grad(set_to_none=True)
+        with self.accelerator.accumulate(self.model):
+            out = self.step_fn(self.model, batch, self)
+            loss = out['loss']
+            self.accelerator.backward(loss)
+            gnorm, self.last_ok = float('nan'), False # last_ok: an update was applied at this step
+            if self.accelerator.sync_gradients: # every step, unless accumulating
+                params = [p for p in self.model.parameters() if p.grad is not None]
+                if self.clip is not None: gnorm = self.accelerator.clip_grad_norm_(params, self.clip)
+                else: gnorm = torch.linalg.vector_norm(torch.stack([p.grad.detach().norm() for p in params])) if params else torch.tensor(0.)
+                bad = (~torch.isfinite(loss.detach()) | ~torch.isfinite(torch.as_tensor(gnorm))).float().reshape(1).to(self.accelerator.device)
+                if self.accelerator.num_processes > 1: bad = self.accelerator.reduce(bad, 'sum')
+                self.last_ok = bool(bad.item() == 0)
+                if self.last_ok: self.opt.step()
+                else: self.skipped += 1
+            self.opt.zero_grad(set_to_none=True)
         self.last = {k: (v.detach().float().item() if isinstance(v, Tensor) else v) for k, v in out.items()
                      if isinstance(v, (int, float)) or (isinstance(v, Tensor) and v.ndim == 0)}
         self.last['grad_norm'] = float(gnorm)
