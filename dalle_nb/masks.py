@@ -7,7 +7,7 @@ __all__ = ['KINDS', 'SPARSE_CHUNK', 'conv_offsets', 'image_mask', 'attention_mas
            'untranspose_image_states', 'dense_attention', 'sparse_pays', 'attend', 'mask_row', 'mask_figure', 'fig11',
            'query_figure', 'reach', 'reach_figure', 'mask_explorer']
 
-# %% ../nbs/06_masks.ipynb #9e480012
+# %% ../nbs/06_masks.ipynb #47ae545e
 import functools, math
 import torch
 import torch.nn.functional as F
@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 import ipywidgets as widgets
 from IPython.display import display
 
-# %% ../nbs/06_masks.ipynb #c9222548
+# %% ../nbs/06_masks.ipynb #f82fdc87
 KINDS = ('row', 'column', 'conv', 'dense')
 
 def conv_offsets(grid:int, # image width W (tokens per row)
@@ -65,14 +65,14 @@ def attention_mask(kind:str, # 'row', 'column', 'conv' or 'dense'
     m[T:, T:] = image_mask(kind, grid, kernel, transposed)       # image → image: the sparse part
     return m
 
-# %% ../nbs/06_masks.ipynb #b85bfeb4
+# %% ../nbs/06_masks.ipynb #f8f9729e
 def layer_kinds(n_layers:int # transformer layers
                ) -> list[str]:
     "The mask kind of each layer: 'column' where (i − 2) mod 4 = 0 (1-based i), else 'row'; 'conv' in the last."
     if n_layers < 1: raise ValueError(f"n_layers must be >= 1, got {n_layers}")
     return ['conv' if i == n_layers else 'column' if (i - 2) % 4 == 0 else 'row' for i in range(1, n_layers + 1)]
 
-# %% ../nbs/06_masks.ipynb #575138d4
+# %% ../nbs/06_masks.ipynb #ad7a0046
 def transpose_image_states(x:Tensor, # (…, L, D) states, L = text_len + grid²
                            text_len:int, # text tokens, left in place
                            grid:int # image width W
@@ -95,7 +95,7 @@ def dense_attention(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each
     "Reference attention: `scaled_dot_product_attention` with a boolean mask, (B, H, L, D)."
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.device))
 
-# %% ../nbs/06_masks.ipynb #371787ab
+# %% ../nbs/06_masks.ipynb #0e668409
 @functools.lru_cache(maxsize=64)
 def _local_pattern(kind, grid, kernel):
     "(p, pattern): image block b attends blocks b−p..b through `pattern`, (W, (p+1)·W) bool."
@@ -117,7 +117,7 @@ def _local_mask(kind, grid, kernel):
 @functools.lru_cache(maxsize=16)
 def _cached_mask(kind, text_len, grid, kernel): return attention_mask(kind, text_len, grid, kernel)
 
-# %% ../nbs/06_masks.ipynb #a9d787d8
+# %% ../nbs/06_masks.ipynb #b28df1f7
 SPARSE_CHUNK = 2**18  # score elements (batch · heads · queries · keys) computed at once on the CPU; 64× on GPUs
 
 def _chunk(device): return SPARSE_CHUNK if device.type == 'cpu' else SPARSE_CHUNK * 64
@@ -144,10 +144,10 @@ def _window_add_(dxb, dw, b0, b1, p):
         lo, hi = max(b0 - p + j, 0), max(b1 - p + j, 0)
         if hi > lo: dxb[:, :, lo:hi] += dw[:, :, n - (hi - lo):, j * W:(j + 1) * W]
 
-def _image_scores(qc, kt, kw, mask):
-    "Scores of image queries `qc` (B, H, n, W, D) against all text keys and their window: (B, H, n·W, T + (p+1)·W)."
+def _image_scores(qc, kt, kw, mask, acc):
+    "Scores of image queries `qc` (B, H, n, W, D) against all text keys (B, H, n·W, T) and their window (B, H, n·W, (p+1)W), in `acc`."
     s_w = (qc @ kw.transpose(-1, -2)).masked_fill_(~mask, float('-inf'))     # (B, H, n, W, (p+1)W)
-    return torch.cat([qc.flatten(2, 3) @ kt.transpose(-1, -2), s_w.flatten(2, 3)], -1)
+    return (qc.flatten(2, 3) @ kt.transpose(-1, -2)).to(acc), s_w.flatten(2, 3).to(acc)
 
 class _SparseAttention(torch.autograd.Function):
     "Text queries: causal over text. Image queries: all text keys + a block-local window. Saves only out and log-sum-exp."
@@ -168,10 +168,10 @@ class _SparseAttention(torch.autograd.Function):
         for b0 in range(0, W, c):
             b1 = min(W, b0 + c); n = b1 - b0
             qc, kw, vw = qb[:, :, b0:b1] * scale, _window(kb, b0, b1, p), _window(vb, b0, b1, p)
-            s = _image_scores(qc, kt, kw, mask[b0:b1]).to(acc)             # (B, H, nW, T + K)
-            l = s.logsumexp(-1)
-            P = s.sub_(l[..., None]).exp_().to(q.dtype)                      # in place: P reuses the scores
-            o = P[..., :T] @ vt + (P[..., T:].unflatten(2, (n, W)) @ vw).flatten(2, 3)
+            s_t, s_w = _image_scores(qc, kt, kw, mask[b0:b1], acc)          # (B, H, nW, T), (B, H, nW, K)
+            l = torch.logaddexp(s_t.logsumexp(-1), s_w.logsumexp(-1))        # one softmax over text and window keys
+            P_t, P_w = (x.sub_(l[..., None]).exp_().to(q.dtype) for x in (s_t, s_w))   # in place: P reuses the scores
+            o = P_t @ vt + (P_w.unflatten(2, (n, W)) @ vw).flatten(2, 3)
             ob[:, :, b0:b1] = o.unflatten(2, (n, W)); lb[:, :, b0:b1] = l.unflatten(2, (n, W))
         ctx.save_for_backward(q, k, v, out, lse, mask)
         ctx.meta = T, W, p, transposed, ct, c
@@ -202,20 +202,20 @@ class _SparseAttention(torch.autograd.Function):
             b1 = min(W, b0 + c); n = b1 - b0
             qc, do = qb[:, :, b0:b1] * scale, dob[:, :, b0:b1]                # (B, H, n, W, D)
             kw, vw = _window(kb, b0, b1, p), _window(vb, b0, b1, p)           # (B, H, n, K, D)
-            s = _image_scores(qc, kt, kw, mask[b0:b1]).to(acc)
-            P = s.sub_(lb[:, :, b0:b1].flatten(2, 3)[..., None]).exp_()      # (B, H, nW, T + K)
-            dP = torch.cat([do.flatten(2, 3) @ vt.transpose(-1, -2), (do @ vw.transpose(-1, -2)).flatten(2, 3)], -1).to(acc)
-            dS = dP.sub_(deltab[:, :, b0:b1].flatten(2, 3)[..., None]).mul_(P).to(q.dtype)   # P ⊙ (dP − delta), in place
-            P = P.to(q.dtype)
-            dSt, dSw = dS[..., :T], dS[..., T:].unflatten(2, (n, W))          # (B, H, nW, T), (B, H, n, W, K)
+            s_t, s_w = _image_scores(qc, kt, kw, mask[b0:b1], acc)
+            l, dl = lb[:, :, b0:b1].flatten(2, 3)[..., None], deltab[:, :, b0:b1].flatten(2, 3)[..., None]
+            P_t, P_w = s_t.sub_(l).exp_(), s_w.sub_(l).exp_()                # (B, H, nW, T), (B, H, nW, K)
+            dSt = (do.flatten(2, 3) @ vt.transpose(-1, -2)).to(acc).sub_(dl).mul_(P_t).to(q.dtype)   # P ⊙ (dP − delta)
+            dSw = (do @ vw.transpose(-1, -2)).flatten(2, 3).to(acc).sub_(dl).mul_(P_w).to(q.dtype).unflatten(2, (n, W))
+            P_t, P_w = P_t.to(q.dtype), P_w.to(q.dtype).unflatten(2, (n, W))
             dqb[:, :, b0:b1] = ((dSt @ kt).unflatten(2, (n, W)) + dSw @ kw) * scale
             dkt += dSt.transpose(-1, -2) @ qc.flatten(2, 3)
-            dvt += P[..., :T].transpose(-1, -2) @ do.flatten(2, 3)
+            dvt += P_t.transpose(-1, -2) @ do.flatten(2, 3)
             _window_add_(dkb, dSw.transpose(-1, -2) @ qc, b0, b1, p)
-            _window_add_(dvb, P[..., T:].unflatten(2, (n, W)).transpose(-1, -2) @ do, b0, b1, p)
+            _window_add_(dvb, P_w.transpose(-1, -2) @ do, b0, b1, p)
         return dq, dk, dv, None, None, None, None, None
 
-# %% ../nbs/06_masks.ipynb #ae927a8c
+# %% ../nbs/06_masks.ipynb #1bf38cff
 def sparse_pays(kind:str, text_len:int, grid:int, kernel:int=11) -> bool:
     "Whether `attend(impl='auto')` takes the sparse path: L ≥ 256 and text + window keys ≤ L / 2."
     if kind == 'dense': return False
@@ -240,7 +240,7 @@ def attend(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each, L = text_len + gri
     p, mask = _local_mask(kind, W, kernel)
     return _SparseAttention.apply(q, k, v, T, W, p, mask.to(q.device), kind == 'column')
 
-# %% ../nbs/06_masks.ipynb #b93a40fb
+# %% ../nbs/06_masks.ipynb #2a4a65ac
 def mask_row(kind:str, # 'row', 'column', 'conv' or 'dense'
              text_len:int, # text tokens
              grid:int, # image width W
@@ -250,7 +250,7 @@ def mask_row(kind:str, # 'row', 'column', 'conv' or 'dense'
     "Row `t` of `attention_mask(kind, text_len, grid, kernel)`, (L,) bool: the keys position `t` may attend (all ≤ t)."
     return _cached_mask(kind, text_len, grid, kernel)[t].clone()
 
-# %% ../nbs/06_masks.ipynb #0ed0717a
+# %% ../nbs/06_masks.ipynb #24844ff4
 _COLORS = ['#f4f4f4', '#1f4e9c', '#e8a33d']   # unseen, seen, the query itself
 
 def _token_labels(text_len, grid, transposed=False):
@@ -302,7 +302,7 @@ def fig11(text_len:int=6, # text tokens
                       width=1300, height=420, margin=dict(l=50, r=10, t=110, b=10))
     return fig
 
-# %% ../nbs/06_masks.ipynb #0c8ccef3
+# %% ../nbs/06_masks.ipynb #d48cd723
 def _grid_panel(fig, seen, text_len, grid, query, row, col):
     "Text strip (row `row`) and image grid (row `row+1`) of one query's `seen` (L,) bool."
     T = text_len
@@ -372,7 +372,7 @@ def reach_figure(kinds:list[str], # one mask kind per layer, e.g. `layer_kinds(n
     fig.update_annotations(font_size=11)
     return fig
 
-# %% ../nbs/06_masks.ipynb #e7b78ee2
+# %% ../nbs/06_masks.ipynb #ea781941
 def mask_explorer() -> widgets.VBox:
     "An ipywidgets explorer of the masks: kind, sizes and query in; mask, query view and layer reach out."
     kind = widgets.Dropdown(options=list(KINDS), value='row', description='kind')
