@@ -128,11 +128,12 @@ class DVAE(nn.Module, Pretrained):
         super().__init__()
         self.config = config
         self.encoder, self.decoder = Encoder(config), Decoder(config)
+        self.to(memory_format=torch.channels_last) # convolutions run ~1.4x faster channels-last on this CPU (oneDNN)
 
     def logits(self, images:Tensor # (B, C, H, W) in [0,1]
               ) -> Tensor:
         "Encoder logits over the K codes, (B, K, h, w)."
-        return self.encoder(map_pixels(images, self.config.eps))
+        return self.encoder(map_pixels(images, self.config.eps).contiguous(memory_format=torch.channels_last))
 
     def decode_stats(self, z:Tensor # one-hot or relaxed codes, (B, K, h, w)
                     ) -> Tensor:
