@@ -93,6 +93,7 @@ def psnr(x:Tensor, y:Tensor # (B, 3, H, W) or (3, H, W), values in [0, 1]
 
 # %% ../nbs/11_evaluate.ipynb #84e2c3e3
 import json, time
+from .core import atomic_path
 from pathlib import Path
 from .data import HELDOUT, color_shape_pairs
 
@@ -151,7 +152,7 @@ def evaluate_run(run, # a `sample.Run`
     for n in (1, 16):
         t = time.perf_counter(); run.dvae.decode(generate(run.prior, text, n, seed=0)); dt = time.perf_counter() - t
         res[f'images_per_second_batch{n}'] = n / dt
-    with open(run.path/'eval.json', 'w') as f: json.dump(res, f, indent=2)
+    with atomic_path(run.path/'eval.json') as tmp: tmp.write_text(json.dumps(res, indent=2))
     return res
 
 def eval_table(res:dict) -> str:
