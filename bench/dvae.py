@@ -5,7 +5,7 @@ same wall-clock time on the same images, 64×64 → 8×8, K = 512).
     .venv/bin/python bench/dvae.py                 # both parts; the peer needs bench/peer_env.sh once
     .venv/bin/python bench/dvae.py --skip-peer     # ours only
 """
-import argparse, json, subprocess, sys, time
+import argparse, json, shutil, subprocess, sys, time
 from pathlib import Path
 import torch
 from dalle_nb.data import ShapesDataset, open_dataset, train_val_split
@@ -40,6 +40,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    for f in ('shapes', 'emoji'): shutil.rmtree(out/f, ignore_errors=True)  # each run of the benchmark trains afresh
     rows = []
     if not a.skip_shapes:
         t0 = time.time()

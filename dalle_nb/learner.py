@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_loader', 'Callback', 'Schedules', 'EMA',
-           'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'Learner']
+           'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'latest_checkpoint', 'check_fresh', 'Learner']
 
 # %% ../nbs/04_learner.ipynb #80986748
 import copy, math, os, re, shutil, time
@@ -158,6 +158,18 @@ class EveryN(Callback):
             with torch.random.fork_rng(): self.fn(learn)  # never consumes the training RNG
 
 # %% ../nbs/04_learner.ipynb #6c1493d1
+def latest_checkpoint(folder:str|Path # a folder of checkpoints written by `Learner.save_checkpoint`
+                     ) -> Path|None:
+    "The newest complete checkpoint (`step_NNNNNNN`) in `folder`, or None."
+    cks = sorted(Path(folder).glob('step_*'))
+    return cks[-1] if cks else None
+
+def check_fresh(folder:str|Path, # a run's stage folder, e.g. RUN/prior
+                resume:bool):
+    "Refuse to start a new training run over one that has checkpoints, unless resuming it."
+    if not resume and latest_checkpoint(Path(folder)/'checkpoints') is not None:
+        raise ValueError(f'{folder} already holds a training run: pass resume=True (--resume) to continue it, or use another run folder')
+
 class Learner:
     "Train `model` with `step_fn(model, batch, learner) -> dict(loss=..., ...)` on Accelerate."
     def __init__(self, model:nn.Module, # any module; the learner never looks inside
@@ -264,10 +276,9 @@ class Learner:
         return next((c.folder for c in self.cbs if isinstance(c, Checkpoint)), None)
 
     def latest_checkpoint(self) -> Path|None:
-        "The newest complete checkpoint (`step_NNNNNNN`) in the `Checkpoint` callback's folder."
+        "The newest complete checkpoint in the `Checkpoint` callback's folder."
         f = self.checkpoint_folder()
-        cks = sorted(f.glob('step_*')) if f is not None and f.exists() else []
-        return cks[-1] if cks else None
+        return None if f is None else latest_checkpoint(f)
 
     def save_checkpoint(self, folder, keep:int=2):
         "`accelerator.save_state` into `folder/.tmp_step_N`, then rename to `folder/step_N`; keep the newest `keep`."

@@ -14,6 +14,7 @@ import torch
 from .core import *
 from .data import ShapesDataset, open_dataset, train_val_split
 from .tokenizer import TextTokenizer
+from .learner import latest_checkpoint
 
 # %% ../nbs/12_pipeline.ipynb #7ad185dd
 @dataclasses.dataclass
@@ -62,12 +63,12 @@ def stage_data_grid(run:Path, cfg:PipelineConfig, train, val) -> Path:
     show_grid([x for x, _ in items], [c for _, c in items], ncol=8, scale=2, caption_lines=3).save(run/'data.png')
     return run/'data.png'
 
-def _has_checkpoint(folder:Path) -> bool: return (folder/'checkpoints').exists() and any((folder/'checkpoints').glob('step_*'))
+def _has_checkpoint(folder:Path) -> bool: return latest_checkpoint(folder/'checkpoints') is not None
 
 def stage_dvae(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Stage 1, the dVAE on the training images: `RUN/dvae/`."
     from dalle_nb.train_dvae import train_dvae
-    train_dvae(cfg.data, run, preset=cfg.dvae_preset, steps=cfg.steps('dvae'), seed=cfg.seed, resume=_has_checkpoint(run/'dvae'))
+    train_dvae((train, val), run, preset=cfg.dvae_preset, steps=cfg.steps('dvae'), seed=cfg.seed, resume=_has_checkpoint(run/'dvae'))
     return run/'dvae'
 
 def stage_tokens(run:Path, cfg:PipelineConfig, train, val) -> Path:

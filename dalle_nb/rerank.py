@@ -14,7 +14,7 @@ from torch import nn, Tensor
 from accelerate import Accelerator
 from .core import *
 from .tokenizer import TextTokenizer
-from .learner import Learner, Schedules, EMA, CSVLogger, Progress, Checkpoint, step_loader, sched_warmup_cos
+from .learner import Learner, check_fresh, Schedules, EMA, CSVLogger, Progress, Checkpoint, step_loader, sched_warmup_cos
 
 # %% ../nbs/10_rerank.ipynb #2f8fedd7
 @dataclasses.dataclass
@@ -108,8 +108,7 @@ def train_rerank(run:str|Path, # a run folder with tokenizer.json
     tok = TextTokenizer.load(run/'tokenizer.json')
     cfg = RerankConfig.preset(preset, text_vocab=tok.vocab_size, pad_id=tok.pad_id, text_len=tok.text_len,
                               image_size=train_ds[0][0].shape[-1], **overrides)
-    if not resume and (out/'checkpoints').exists() and any((out/'checkpoints').glob('step_*')):
-        raise ValueError(f'{out} already holds a training run: pass resume=True (--resume) to continue it, or use another run folder')
+    check_fresh(out, resume)
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     seed_everything(seed)
     model = Reranker(cfg)

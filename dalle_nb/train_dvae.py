@@ -20,7 +20,7 @@ from accelerate import Accelerator
 from .core import seed_everything, show_grid, tensor_to_image, atomic_path
 from .data import ShapesDataset, open_dataset, train_val_split, load_image, IMAGE_EXTS
 from .dvae import DVAE, DVAEConfig
-from .learner import (Learner, Schedules, EMA, CSVLogger, Progress, Checkpoint, EveryN, step_loader,
+from .learner import (Learner, check_fresh, Schedules, EMA, CSVLogger, Progress, Checkpoint, EveryN, step_loader,
                               sched_cos, sched_warmup_cos, sched_const)
 
 # %% ../nbs/05_train_dvae.ipynb #e156b882
@@ -69,18 +69,19 @@ def _images_of(ds, n:int) -> Tensor:
     return torch.stack([ds[i][0] for i in range(min(n, len(ds)))])
 
 def _dataset(data, size:int, split:str, seed:int):
-    "Train and validation datasets for `data` ('shapes' or a path); shapes train on `split` only."
+    "Train and validation datasets for `data`: a `(train, val)` pair as given, 'shapes' (on `split` only), or a path (90/10)."
+    if isinstance(data, (tuple, list)): return data
     if str(data) == 'shapes':
         return ShapesDataset(200_000, seed=seed, split=split, size=size), ShapesDataset(512, seed=seed+10_000, split=split, size=size)
     return train_val_split(open_dataset(data, size=size), val_frac=0.1, seed=seed)
 
-def train_dvae(data:str|Path='shapes', # 'shapes' or a dataset path (folder of pairs, manifest, shards)
+def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (folder of pairs, manifest, shards), or a (train, val) pair of datasets
                out:str|Path='runs/dvae', # the run folder; writes out/dvae/
                preset:str='tiny', # `DVAEConfig` preset
                steps:int|None=None, # updates (default: 1500)
                resume:bool=False, # continue from out/dvae/checkpoints
                batch_size:int=16, # global batch
-               lr:float=1e-3, # peak learning rate (AdamW, paper's β and wd)
+               lr:float=3e-3, # peak learning rate (AdamW, paper's β and wd)
                beta:float=6.6, # final KL weight
                gamma:float=20., # codebook-diversity weight (0: the paper's loss)
                clip:float|None=10., # grad-norm clip
@@ -89,14 +90,14 @@ def train_dvae(data:str|Path='shapes', # 'shapes' or a dataset path (folder of p
                split:str='train', # shapes only: colour–shape pairs to train on ('train' keeps the held-out pairs unseen)
                seed:int=0, # model init, data order, gumbel noise
                ckpt_every:int=200, log_every:int=10, recon_every:int|None=None, # intervals in steps
-               num_workers:int=0, threads:int|None=1, # DataLoader workers; torch CPU threads (None: leave as is; 1 is fastest on this shared 2-core CPU)
+               num_workers:int=0, threads:int|None=None, # DataLoader workers; torch CPU threads (None: leave as is)
                progress:bool=True, accelerator:Accelerator|None=None, cbs:list=(), # extra callbacks
                **config_overrides, # `DVAEConfig` fields, e.g. n_hid=32
               ) -> tuple[DVAE, Learner]:
     "Train a dVAE on `data`; writes config.json, model.safetensors (EMA), metrics.csv, recon_*.png, checkpoints/ to out/dvae."
     if threads: torch.set_num_threads(threads)
     steps = steps or 1500
-    folder = Path(out)/'dvae'; folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(out)/'dvae'; check_fresh(folder, resume); folder.mkdir(parents=True, exist_ok=True)
     config = DVAEConfig.preset(preset, **config_overrides)
     if resume and (folder/'config.json').exists() and (d := DVAEConfig.load(folder/'config.json').diff(config)):
         raise ValueError(f'cannot resume {folder}: its config differs in {d}')

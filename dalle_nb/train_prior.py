@@ -21,7 +21,7 @@ from .core import *
 from .tokenizer import TextTokenizer
 from .dvae import DVAE
 from .prior import Prior, PriorConfig
-from .learner import Learner, Schedules, EMA, CSVLogger, Progress, Checkpoint, EveryN, step_loader, sched_warmup_cos
+from .learner import Learner, check_fresh, Schedules, EMA, CSVLogger, Progress, Checkpoint, EveryN, step_loader, sched_warmup_cos
 
 # %% ../nbs/08_train_prior.ipynb #2c0cdf4a
 def _collate(items): return torch.stack([x for x, _ in items]), [c for _, c in items]
@@ -124,8 +124,7 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
         saved = PriorConfig.load(out/'config.json')
         if resume and (d := saved.diff(cfg)):
             raise ValueError(f'{out} was trained with another config: ' + ', '.join(f'{k} is {a!r} there but {b!r} here' for k, (a, b) in d.items()))
-    if not resume and (out/'checkpoints').exists() and any((out/'checkpoints').glob('step_*')):
-        raise ValueError(f'{out} already holds a training run: pass resume=True (--resume) to continue it, or use another run folder')
+    check_fresh(out, resume)
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     seed_everything(seed)
     model = Prior(cfg)
