@@ -12,7 +12,8 @@ import argparse, json, os, statistics, subprocess, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SHAPE = dict(dim=256, depth=4, heads=4, dim_head=64, text_len=32, text_vocab=1000, grid=8, image_vocab=512)
+from prior import SHAPE as TRAIN_SHAPE  # bench/prior.py: the reference shape, one place
+SHAPE = {k: v for k, v in TRAIN_SHAPE.items() if k != 'batch'}
 
 PEER = r'''
 import sys, types, time, json, torch
