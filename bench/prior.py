@@ -14,14 +14,10 @@ HERE = Path(__file__).resolve().parent
 SHAPE = dict(dim=256, depth=4, heads=4, dim_head=64, text_len=32, text_vocab=1000, grid=8, image_vocab=512, batch=8)
 
 PEER = r'''
-import sys, types, time, json, torch
+import sys, time, json, torch
 torch.set_num_threads(int(sys.argv[1])); steps = int(sys.argv[2]); S = json.loads(sys.argv[3])
-stub = types.ModuleType('taming.models.vqgan')
-class VQModel: pass
-class GumbelVQ: pass
-stub.VQModel, stub.GumbelVQ = VQModel, GumbelVQ
-for name in ('taming', 'taming.models'): sys.modules[name] = types.ModuleType(name)
-sys.modules['taming.models.vqgan'] = stub
+from peer_dvae import _stub_taming  # run with cwd = bench/
+_stub_taming()
 from dalle_pytorch import DiscreteVAE, DALLE
 torch.manual_seed(0)
 vae = DiscreteVAE(image_size=64, num_layers=3, num_tokens=S['image_vocab'], codebook_dim=256, hidden_dim=64)
@@ -111,7 +107,7 @@ def main():
     for r in range(a.rounds):
         ts, model = ours(a.threads, a.steps); ours_t += ts
         if Path(a.peer).exists():
-            out = subprocess.run([a.peer, '-c', PEER, str(a.threads), str(a.steps), json.dumps(SHAPE)], capture_output=True, text=True)
+            out = subprocess.run([a.peer, '-c', PEER, str(a.threads), str(a.steps), json.dumps(SHAPE)], capture_output=True, text=True, cwd=HERE)
             if out.returncode: print('peer failed:', out.stderr[-2000:]); break
             res = json.loads(out.stdout.strip().splitlines()[-1]); peer_t += res['times']; peer_params = res['params']
     peak = max(peak, matmul_peak(a.threads))

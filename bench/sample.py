@@ -16,12 +16,10 @@ from prior import SHAPE as TRAIN_SHAPE  # bench/prior.py: the reference shape, o
 SHAPE = {k: v for k, v in TRAIN_SHAPE.items() if k != 'batch'}
 
 PEER = r'''
-import sys, types, time, json, torch
+import sys, time, json, torch
 torch.set_num_threads(int(sys.argv[1])); reps = int(sys.argv[2]); S = json.loads(sys.argv[3]); batches = json.loads(sys.argv[4])
-stub = types.ModuleType('taming.models.vqgan')
-stub.VQModel, stub.GumbelVQ = type('VQModel', (), {}), type('GumbelVQ', (), {})
-for name in ('taming', 'taming.models'): sys.modules[name] = types.ModuleType(name)
-sys.modules['taming.models.vqgan'] = stub
+from peer_dvae import _stub_taming  # run with cwd = bench/
+_stub_taming()
 from dalle_pytorch import DiscreteVAE, DALLE
 torch.manual_seed(0)
 vae = DiscreteVAE(image_size=64, num_layers=3, num_tokens=S['image_vocab'], codebook_dim=256, hidden_dim=64)
@@ -76,7 +74,7 @@ def main():
     for _ in range(a.rounds):
         for n, ts in ours(a.threads, a.reps, batches).items(): mine[n] += ts
         if not Path(a.peer).exists(): continue
-        r = subprocess.run([a.peer, '-c', PEER, str(a.threads), str(a.reps), json.dumps(SHAPE), json.dumps(batches)], capture_output=True, text=True)
+        r = subprocess.run([a.peer, '-c', PEER, str(a.threads), str(a.reps), json.dumps(SHAPE), json.dumps(batches)], capture_output=True, text=True, cwd=HERE)
         if r.returncode: raise SystemExit('peer failed: ' + r.stderr[-2000:])
         for n, ts in json.loads(r.stdout.strip().splitlines()[-1]).items(): peer[int(n)] += ts
     print(f'\n{"images per call":>15s} {"ours s/call":>12s} {"ours img/s":>11s} {"peer s/call":>12s} {"peer img/s":>11s} {"ratio":>7s}')
