@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import Config, Pretrained
-from .masks import attend, attention_mask, layer_kinds
+from .masks import _cached_mask, attend, layer_kinds
 
 # %% ../nbs/07_prior.ipynb #2b252e17
 @dataclasses.dataclass
@@ -45,15 +45,32 @@ class PriorConfig(Config):
 
 # %% ../nbs/07_prior.ipynb #bbe0e4b9
 @functools.lru_cache(maxsize=32)
-def _mask(kind, text_len, grid, kernel): return attention_mask(kind, text_len, grid, kernel)
+def _attn_bias(kind, text_len, grid, kernel, device, dtype) -> Tensor:
+    "`attention_mask` as an additive bias, 0 where allowed and -inf elsewhere: SDPA on one query runs ~25% faster with it than with the bool mask."
+    m = _cached_mask(kind, text_len, grid, kernel)
+    return torch.zeros(m.shape, dtype=dtype).masked_fill_(~m, float('-inf')).to(device)
+
+# Calling an nn.Module costs ~10 µs more than its functional op on this CPU, and one KV-cache step makes ~40 such
+# calls, so the blocks call the functional ops on their modules' parameters (13% faster sampling at batch 1).
+def _lin(m:nn.Linear, x:Tensor) -> Tensor: return F.linear(x, m.weight, m.bias)
+def _ln(m:nn.LayerNorm, x:Tensor) -> Tensor: return F.layer_norm(x, m.normalized_shape, m.weight, m.bias, m.eps)
 
 class KVCache:
     "Keys and values of every layer for positions `0..pos-1`, preallocated for the whole stream."
     def __init__(self, cfg:PriorConfig, batch:int, device, dtype):
         shape = (batch, cfg.heads, cfg.seq_len, cfg.head_dim)
-        self.k = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(cfg.depth)]
-        self.v = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(cfg.depth)]
+        # positions >= pos are never read (attention runs on keys[:pos]), so they need no zeroing
+        self.k = [torch.empty(shape, device=device, dtype=dtype) for _ in range(cfg.depth)]
+        self.v = [torch.empty(shape, device=device, dtype=dtype) for _ in range(cfg.depth)]
         self.pos = 0 # positions filled so far
+
+    def repeat_interleave(self, n:int) -> 'KVCache':
+        "Repeat every batch row `n` times in place (row i becomes rows i·n … i·n+n-1), the positions filled so far included."
+        for kv in (self.k, self.v):
+            for i, t in enumerate(kv):
+                kv[i] = torch.empty((len(t) * n, *t.shape[1:]), device=t.device, dtype=t.dtype)
+                kv[i][:, :, :self.pos] = t[:, :, :self.pos].repeat_interleave(n, 0)
+        return self
 
 class Block(nn.Module):
     "Pre-norm attention (under one mask kind) and MLP."
@@ -64,23 +81,24 @@ class Block(nn.Module):
         self.ln1, self.ln2 = nn.LayerNorm(cfg.dim), nn.LayerNorm(cfg.dim)
         self.qkv, self.proj = nn.Linear(cfg.dim, 3 * inner), nn.Linear(inner, cfg.dim)
         self.fc1, self.fc2 = nn.Linear(cfg.dim, cfg.mlp_mult * cfg.dim), nn.Linear(cfg.mlp_mult * cfg.dim, cfg.dim)
-        self.drop = nn.Dropout(cfg.dropout)
 
     def attn(self, x:Tensor, cache:KVCache|None, layer:int) -> Tensor:
         c = self.cfg
         B, n, _ = x.shape
-        q, k, v = self.qkv(x).view(B, n, 3, c.heads, c.head_dim).permute(2, 0, 3, 1, 4) # 3 × (B, H, n, D)
+        q, k, v = _lin(self.qkv, x).view(B, n, 3, c.heads, c.head_dim).permute(2, 0, 3, 1, 4) # 3 × (B, H, n, D)
         if cache is None: out = attend(q, k, v, self.kind, c.text_len, c.grid, c.conv_kernel) # (B, H, L, D)
         else:
             s, e = cache.pos, cache.pos + n
             cache.k[layer][:, :, s:e], cache.v[layer][:, :, s:e] = k, v
-            m = _mask(self.kind, c.text_len, c.grid, c.conv_kernel)[s:e, :e].to(x.device)
+            m = _attn_bias(self.kind, c.text_len, c.grid, c.conv_kernel, x.device, q.dtype)[s:e, :e]
             out = F.scaled_dot_product_attention(q, cache.k[layer][:, :, :e], cache.v[layer][:, :, :e], attn_mask=m)
-        return self.proj(out.transpose(1, 2).reshape(B, n, -1))
+        return _lin(self.proj, out.transpose(1, 2).reshape(B, n, -1))
+
+    def drop(self, x:Tensor) -> Tensor: return F.dropout(x, self.cfg.dropout, self.training) if self.cfg.dropout else x
 
     def forward(self, x:Tensor, cache:KVCache|None=None, layer:int=0) -> Tensor:
-        x = x + self.drop(self.attn(self.ln1(x), cache, layer))
-        return x + self.drop(self.fc2(F.gelu(self.fc1(self.ln2(x)))))
+        x = x + self.drop(self.attn(_ln(self.ln1, x), cache, layer))
+        return x + self.drop(_lin(self.fc2, F.gelu(_lin(self.fc1, _ln(self.ln2, x)))))
 
 # %% ../nbs/07_prior.ipynb #1d298e8b
 class Prior(nn.Module, Pretrained):
@@ -116,9 +134,12 @@ class Prior(nn.Module, Pretrained):
                     start:int=0 # grid index (raster order) of the first code
                    ) -> Tensor:
         "(B, n, dim): code embeddings plus row and column embeddings."
-        j = torch.arange(start, start + image.shape[1], device=image.device)
-        g = self.config.grid
-        return self.image_emb(image) + self.row_emb[j // g] + self.col_emb[j % g]
+        n, g = image.shape[1], self.config.grid
+        if n == 1: pos = self.row_emb[start // g] + self.col_emb[start % g] # a sampling step: no index tensors
+        else:
+            j = torch.arange(start, start + n, device=image.device)
+            pos = self.row_emb[j // g] + self.col_emb[j % g]
+        return self.image_emb(image) + pos
 
     def forward(self, text:Tensor, # (B, text_len) token ids
                 image:Tensor # (B, grid²) or (B, grid, grid) codes
@@ -134,7 +155,7 @@ class Prior(nn.Module, Pretrained):
     def _run(self, x:Tensor, cache:KVCache) -> Tensor:
         for i, blk in enumerate(self.blocks): x = blk(x, cache, i)
         cache.pos += x.shape[1]
-        return self.image_head(self.ln_f(x[:, -1])) # (B, image_vocab): the next image token
+        return _lin(self.image_head, _ln(self.ln_f, x[:, -1])) # (B, image_vocab): the next image token
 
     @torch.no_grad()
     def prefill(self, text:Tensor # (B, text_len) token ids
