@@ -76,14 +76,14 @@ class Callback:
     order = 0
 
 class Schedules(Callback):
-    "Set `learner.hp[name] = f(pct)` before each step; `'lr'` also sets the optimizer's learning rate."
+    "Set `learner.hp[name] = f(pct)` before each step; `'lr'` also sets the optimizer's learning rate (times a param group's `lr_scale`, if it has one)."
     order = -10
     def __init__(self, **scheds): self.scheds = scheds
     def before_step(self, learn):
         pct = learn.step / max(learn.total_steps, 1)
         for k, f in self.scheds.items(): learn.hp[k] = f(pct)
         if 'lr' in learn.hp:
-            for g in learn.opt.param_groups: g['lr'] = learn.hp['lr']
+            for g in learn.opt.param_groups: g['lr'] = learn.hp['lr'] * g.get('lr_scale', 1.0)
 
 class EMA(Callback):
     "Exponential moving average of the weights: every `every` applied updates, ema ← d·ema + (1-d)·w, d = min(decay, (1+k)/(10+k)) at the k-th average."
