@@ -56,7 +56,7 @@ class EncoderBlock(nn.Module):
         self.id_path = dvae_conv(n_in, n_out, 1) if n_in != n_out else nn.Identity()
         self.res_path = nn.Sequential(nn.ReLU(), dvae_conv(n_in, n_hid, 3), nn.ReLU(), dvae_conv(n_hid, n_hid, 3),
                                       nn.ReLU(), dvae_conv(n_hid, n_hid, 3), nn.ReLU(), dvae_conv(n_hid, n_out, 1))
-    def forward(self, x): return self.id_path(x) + self.post_gain * self.res_path(x)
+    def forward(self, x): return torch.add(self.id_path(x), self.res_path(x), alpha=self.post_gain) # one op, not a mul then an add
 
 class DecoderBlock(nn.Module):
     "Bottleneck resblock of the decoder: 1×1, 3×3, 3×3, 3×3 convs; identity (or 1×1) path."
@@ -66,7 +66,7 @@ class DecoderBlock(nn.Module):
         self.id_path = dvae_conv(n_in, n_out, 1) if n_in != n_out else nn.Identity()
         self.res_path = nn.Sequential(nn.ReLU(), dvae_conv(n_in, n_hid, 1), nn.ReLU(), dvae_conv(n_hid, n_hid, 3),
                                       nn.ReLU(), dvae_conv(n_hid, n_hid, 3), nn.ReLU(), dvae_conv(n_hid, n_out, 3))
-    def forward(self, x): return self.id_path(x) + self.post_gain * self.res_path(x)
+    def forward(self, x): return torch.add(self.id_path(x), self.res_path(x), alpha=self.post_gain) # one op, not a mul then an add
 
 # %% ../nbs/03_dvae.ipynb #79433dd6
 class Encoder(nn.Module):

@@ -50,31 +50,27 @@ def _attn_bias(kind, text_len, grid, kernel, device, dtype) -> Tensor:
     m = _cached_mask(kind, text_len, grid, kernel)
     return torch.zeros(m.shape, dtype=dtype).masked_fill_(~m, float('-inf')).to(device)
 
-# Calling an nn.Module costs ~10 µs more than its functional op on this CPU, and one KV-cache step makes ~40 such
-# calls, so the blocks call the functional ops on their modules' parameters (13% faster sampling at batch 1).
-def _lin(m:nn.Linear, x:Tensor, cached:bool=False) -> Tensor:
-    "`m`'s linear map; with `cached` (a KV-cache step on CPU) through a column-major copy of the weight, kept until the weight changes."
-    if not cached or x.device.type != 'cpu': return F.linear(x, m.weight, m.bias)
-    key = (m.weight.data_ptr(), m.weight._version) # a new tensor or an in-place update (optimizer step, load) makes a new copy
-    if getattr(m, '_col_major', (None,))[0] != key: m._col_major = key, m.weight.detach().t().contiguous().t()
-    return F.linear(x, m._col_major[1], m.bias) # MKL's GEMM on few rows is 10–20% faster with the weight stored (in, out)
-def _ln(m:nn.LayerNorm, x:Tensor) -> Tensor: return F.layer_norm(x, m.normalized_shape, m.weight, m.bias, m.eps)
+# A KV-cache step is ~60 small ops at batch 1, so Python's share counts: calling an nn.Module costs ~10 µs more than
+# its functional op on this CPU, and fetching a module's parameter ~1 µs. So cached steps run on plain tensors (`Prior.plans`),
+# and the training path keeps the modules.
+def _weight(m:nn.Linear) -> Tensor:
+    "`m`'s weight for cached steps: on CPU a column-major copy, since MKL's GEMM on few rows is 10–20% faster with it."
+    w = m.weight.detach()
+    return w.t().contiguous().t() if w.device.type == 'cpu' else w
 
 class KVCache:
-    "Keys and values of every layer for positions `0..pos-1`, preallocated for the whole stream."
-    def __init__(self, cfg:PriorConfig, batch:int, device, dtype):
-        shape = (batch, cfg.heads, cfg.seq_len, cfg.head_dim)
-        # positions >= pos are never read (attention runs on keys[:pos]), so they need no zeroing
-        self.k = [torch.empty(shape, device=device, dtype=dtype) for _ in range(cfg.depth)]
-        self.v = [torch.empty(shape, device=device, dtype=dtype) for _ in range(cfg.depth)]
-        self.pos = 0 # positions filled so far
+    "Keys and values of every layer for positions `0..pos-1`, preallocated for the whole stream, and the `plans` that fill it."
+    def __init__(self, cfg:PriorConfig, batch:int, device, dtype, plans:list[tuple]):
+        # per layer one (B, 2, H, L, D) tensor, so a step writes its keys and values with one copy; positions >= pos
+        # are never read (attention runs on [:pos]), so they need no zeroing
+        self.kv = [torch.empty((batch, 2, cfg.heads, cfg.seq_len, cfg.head_dim), device=device, dtype=dtype) for _ in range(cfg.depth)]
+        self.pos, self.plans = 0, plans # positions filled so far; the weights, as `Prior.plans`
 
     def repeat_interleave(self, n:int) -> 'KVCache':
         "Repeat every batch row `n` times in place (row i becomes rows i·n … i·n+n-1), the positions filled so far included."
-        for kv in (self.k, self.v):
-            for i, t in enumerate(kv):
-                kv[i] = torch.empty((len(t) * n, *t.shape[1:]), device=t.device, dtype=t.dtype)
-                kv[i][:, :, :self.pos] = t[:, :, :self.pos].repeat_interleave(n, 0)
+        for i, t in enumerate(self.kv):
+            self.kv[i] = torch.empty((len(t) * n, *t.shape[1:]), device=t.device, dtype=t.dtype)
+            self.kv[i][:, :, :, :self.pos] = t[:, :, :, :self.pos].repeat_interleave(n, 0)
         return self
 
 class Block(nn.Module):
@@ -87,24 +83,32 @@ class Block(nn.Module):
         self.qkv, self.proj = nn.Linear(cfg.dim, 3 * inner), nn.Linear(inner, cfg.dim)
         self.fc1, self.fc2 = nn.Linear(cfg.dim, cfg.mlp_mult * cfg.dim), nn.Linear(cfg.mlp_mult * cfg.dim, cfg.dim)
 
-    def attn(self, x:Tensor, cache:KVCache|None, layer:int) -> Tensor:
-        c = self.cfg
-        B, n, _ = x.shape
-        q, k, v = _lin(self.qkv, x, cache is not None).view(B, n, 3, c.heads, c.head_dim).permute(2, 0, 3, 1, 4) # 3 × (B, H, n, D)
-        if cache is None: out = attend(q, k, v, self.kind, c.text_len, c.grid, c.conv_kernel) # (B, H, L, D)
-        else:
-            s, e = cache.pos, cache.pos + n
-            cache.k[layer][:, :, s:e], cache.v[layer][:, :, s:e] = k, v
-            m = _attn_bias(self.kind, c.text_len, c.grid, c.conv_kernel, x.device, q.dtype)[s:e, :e]
-            out = F.scaled_dot_product_attention(q, cache.k[layer][:, :, :e], cache.v[layer][:, :, :e], attn_mask=m)
-        return _lin(self.proj, out.transpose(1, 2).reshape(B, n, -1), cache is not None)
-
     def drop(self, x:Tensor) -> Tensor: return F.dropout(x, self.cfg.dropout, self.training) if self.cfg.dropout else x
 
-    def forward(self, x:Tensor, cache:KVCache|None=None, layer:int=0) -> Tensor:
-        x = x + self.drop(self.attn(_ln(self.ln1, x), cache, layer))
-        c = cache is not None
-        return x + self.drop(_lin(self.fc2, F.gelu(_lin(self.fc1, _ln(self.ln2, x), c)), c))
+    def forward(self, x:Tensor # (B, L, dim), the whole stream
+               ) -> Tensor:
+        c = self.cfg
+        B, L, _ = x.shape
+        q, k, v = self.qkv(self.ln1(x)).view(B, L, 3, c.heads, c.head_dim).permute(2, 0, 3, 1, 4) # 3 × (B, H, L, D)
+        out = attend(q, k, v, self.kind, c.text_len, c.grid, c.conv_kernel) # (B, H, L, D)
+        x = x + self.drop(self.proj(out.transpose(1, 2).reshape(B, L, -1)))
+        return x + self.drop(self.fc2(F.gelu(self.fc1(self.ln2(x)))))
+
+    def cached(self, x:Tensor, # (B, n, dim): the next n positions
+               cache:KVCache, layer:int) -> Tensor:
+        "`forward` on the next positions only, attending to the cache and adding their keys and values to it (inference: no dropout)."
+        l1w, l1b, l1e, wqkv, bqkv, wp, bp, l2w, l2b, l2e, w1, b1, w2, b2 = cache.plans[layer]
+        c = self.cfg
+        B, n, d = x.shape
+        s, e = cache.pos, cache.pos + n
+        qkv = F.linear(F.layer_norm(x, (d,), l1w, l1b, l1e), wqkv, bqkv).view(B, n, 3, c.heads, c.head_dim)
+        kv = cache.kv[layer]
+        kv[:, :, :, s:e] = qkv[:, :, 1:].permute(0, 2, 3, 1, 4) # (B, 2, H, n, D)
+        q = qkv[:, :, 0].transpose(1, 2) # (B, H, n, D)
+        m = _attn_bias(self.kind, c.text_len, c.grid, c.conv_kernel, x.device, q.dtype)[s:e, :e]
+        out = F.scaled_dot_product_attention(q, kv[:, 0, :, :e], kv[:, 1, :, :e], attn_mask=m)
+        x = x + F.linear(out.transpose(1, 2).reshape(B, n, -1), wp, bp)
+        return x + F.linear(F.gelu(F.linear(F.layer_norm(x, (d,), l2w, l2b, l2e), w1, b1)), w2, b2)
 
 # %% ../nbs/07_prior.ipynb #1d298e8b
 class Prior(nn.Module, Pretrained):
@@ -158,17 +162,29 @@ class Prior(nn.Module, Pretrained):
         x = self.ln_f(x)
         return self.text_head(x[:, :c.text_len]), self.image_head(x[:, c.text_len:])
 
+    def plans(self) -> list[tuple]:
+        "The parameters of each block, then of the head, as plain tensors for cached steps (weights via `_weight`); remade when a weight has changed."
+        lins = [m for m in self.modules() if isinstance(m, nn.Linear)]
+        key = [(m.weight.data_ptr(), m.weight._version) for m in lins] # a new tensor or an in-place update (optimizer step, load)
+        if getattr(self, '_plans', (None,))[0] != key:
+            ln = lambda m: (m.weight.detach(), m.bias.detach(), m.eps)
+            lin = lambda m: (_weight(m), m.bias.detach())
+            plans = [(*ln(b.ln1), *lin(b.qkv), *lin(b.proj), *ln(b.ln2), *lin(b.fc1), *lin(b.fc2)) for b in self.blocks]
+            self._plans = key, plans + [(*ln(self.ln_f), *lin(self.image_head))]
+        return self._plans[1]
+
     def _run(self, x:Tensor, cache:KVCache) -> Tensor:
-        for i, blk in enumerate(self.blocks): x = blk(x, cache, i)
+        for i, blk in enumerate(self.blocks): x = blk.cached(x, cache, i)
         cache.pos += x.shape[1]
-        return _lin(self.image_head, _ln(self.ln_f, x[:, -1]), True) # (B, image_vocab): the next image token
+        lw, lb, le, w, b = cache.plans[-1]
+        return F.linear(F.layer_norm(x[:, -1], (x.shape[-1],), lw, lb, le), w, b) # (B, image_vocab): the next image token
 
     @torch.no_grad()
     def prefill(self, text:Tensor # (B, text_len) token ids
                ) -> tuple[KVCache, Tensor]:
         "Run the text through the model into a fresh cache; returns it and the logits of the first image token."
         x = torch.cat([self.start.expand(text.shape[0], 1, -1), self.embed_text(text)], 1) # positions 0..text_len
-        cache = KVCache(self.config, text.shape[0], x.device, x.dtype)
+        cache = KVCache(self.config, text.shape[0], x.device, x.dtype, self.plans())
         return cache, self._run(x, cache)
 
     @torch.no_grad()
