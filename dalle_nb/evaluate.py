@@ -136,11 +136,16 @@ def shapes_accuracy(run, # a `sample.Run`
 def evaluate_run(run, # a `sample.Run`
                  val_ds=None, # validation images for dVAE PSNR (a dataset of (image, caption))
                  prompts:int=48, # shapes prompts per split (seeded subset of all canonical prompts); 0: not a shapes run
-                 samples:int=16, keep:int=4, seed:int=0, **sample_kw) -> dict:
+                 samples:int=16, keep:int=4, seed:int=0,
+                 guidance_scale:float|None=None, # None: `sample.GUIDANCE`, as `Run.sample` draws
+                 **sample_kw) -> dict:
     "Shapes accuracy (seen / held-out), bits per image token, dVAE PSNR and sampling speed, into `RUN/eval.json`."
+    from dalle_nb.sample import GUIDANCE
     res = {}
+    g = GUIDANCE if guidance_scale is None else guidance_scale
     for split, name in (('train', 'seen'), ('heldout', 'heldout')) if prompts else ():
-        res[name] = shapes_accuracy(run, eval_objects(split, prompts, seed), samples, keep, seed, **sample_kw)
+        res[name] = shapes_accuracy(run, eval_objects(split, prompts, seed), samples, keep, seed, guidance_scale=g, **sample_kw)
+    if prompts: res['guidance_scale'] = g
     if (run.path/'tokens'/'meta.json').exists():
         from dalle_nb.train_prior import TokenDataset, evaluate_prior
         res['val_bits_per_image_token'] = evaluate_prior(run.prior, TokenDataset(run.path/'tokens', 'val'))['val_bits_per_image_token']
