@@ -50,7 +50,7 @@ def _attn_bias(kind, text_len, grid, kernel, device, dtype) -> Tensor:
     m = _cached_mask(kind, text_len, grid, kernel)
     return torch.zeros(m.shape, dtype=dtype).masked_fill_(~m, float('-inf')).to(device)
 
-# A KV-cache step is ~60 small ops at batch 1, so Python's share counts: calling an nn.Module costs ~10 µs more than
+# A KV-cache step is ~100 small ops at batch 1 (~20 per block, views included), so Python's share counts: calling an nn.Module costs ~10 µs more than
 # its functional op on this CPU, and fetching a module's parameter ~1 µs. So cached steps run on plain tensors (`Prior.plans`),
 # and the training path keeps the modules.
 def _weight(m:nn.Linear) -> Tensor:

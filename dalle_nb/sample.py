@@ -84,7 +84,7 @@ from .tokenizer import TextTokenizer
 from .dvae import DVAE
 
 # classifier-free guidance where a person asks for images (`Run.sample`, the CLI, the demo, `evaluate_run`);
-# `generate` itself defaults to 1, plain sampling. Why 2: see "Guidance by default" below.
+# `generate` itself defaults to 1, plain sampling. Why 2: the notebook `09_sample`, "Guidance by default".
 GUIDANCE = 2.0
 
 class Run:
