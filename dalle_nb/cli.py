@@ -124,7 +124,7 @@ def _add_dvae_commands(sub):
     d.add_argument('--preset', default='tiny', help='DVAEConfig preset: tiny, emoji or paper (default tiny)')
     d.add_argument('--steps', type=int, default=None, help='updates (default 1500); schedules are fractions of it')
     d.add_argument('--batch-size', type=int, default=16, help='batch size (default 16)')
-    d.add_argument('--beta', type=float, default=None, help="final KL weight (default the paper's 6.6; the quickstart uses 0.1)")
+    d.add_argument('--beta', type=float, default=None, help="final KL weight (default the paper's 6.6)")
     d.add_argument('--resume', action='store_true', help='continue from the newest checkpoint in OUT/dvae/checkpoints')
     d.set_defaults(func=cmd_train_dvae)
     r = _sub(sub, 'reconstruct', 'write the hard (argmax) dVAE reconstruction of every image in a folder, under the same names',
