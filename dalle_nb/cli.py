@@ -25,6 +25,10 @@ def cmd_data_shapes(args):
         ds.image(i).save(out/f'{i:06d}.png'); (out/f'{i:06d}.txt').write_text(ds.caption(i) + '\n')
     print(f'wrote {args.n} shapes images + captions ({args.split} split, objects {args.objects}) to {out}')
 
+def _given(**kw) -> dict:
+    "The options a person gave (not None), so that the library's own defaults apply to the rest."
+    return {k: v for k, v in kw.items() if v is not None}
+
 def _run_folder(path) -> Path:
     run = Path(path)
     if not run.is_dir(): raise FileNotFoundError(f'no run folder {run}: make one with `dalle_nb quickstart --out {run}`')
@@ -54,8 +58,8 @@ def cmd_sample(args):
     run = Run(_run_folder(args.run))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
-        g = {} if args.guidance is None else {'guidance_scale': args.guidance}
-        images, scores = run.sample(args.prompt, args.n, args.rerank, args.temperature, args.top_k, args.top_p, seed=args.seed, **g)
+        images, scores = run.sample(args.prompt, args.n, args.rerank, args.temperature, args.top_k, args.top_p, seed=args.seed,
+                                    **_given(guidance_scale=args.guidance))
     for w in caught: print(f'warning: {w.message}', file=sys.stderr)
     files = write_samples(args.out, args.prompt, images, scores, args.seed)
     print(f'wrote {len(files)} images for {args.prompt!r} to {args.out} (prompts.csv, grid)')
@@ -104,7 +108,7 @@ def cmd_train_dvae(args):
     "Train the dVAE; writes RUN/dvae."
     from dalle_nb.train_dvae import train_dvae
     train_dvae(args.data, args.out, preset=args.preset, steps=args.steps, resume=args.resume, batch_size=args.batch_size,
-               **({'beta': args.beta} if args.beta is not None else {}))
+               **_given(beta=args.beta))
     print(f'dVAE: {Path(args.out)/"dvae"} (config.json, model.safetensors, metrics.csv, recon_*.png, checkpoints/)')
 
 def cmd_reconstruct(args):
