@@ -154,9 +154,8 @@ class Checkpoint(Callback):
         if learn.step % self.every == 0 or learn.step == learn.total_steps: learn.save_checkpoint(self.folder, self.keep)
 
 class EveryN(Callback):
-    "Call `fn(learner)` every `n` steps (and at the last one), e.g. to draw reconstructions."
-    order = 50
-    def __init__(self, fn:Callable, n:int): self.fn, self.n = fn, n
+    "Call `fn(learner)` every `n` steps (and at the last one), e.g. to draw reconstructions; `order` 15 runs after the EMA and before the CSV row."
+    def __init__(self, fn:Callable, n:int, order:int=50): self.fn, self.n, self.order = fn, n, order
     def after_step(self, learn):
         if learn.step % self.n == 0 or learn.step == learn.total_steps:
             with torch.random.fork_rng(): self.fn(learn)  # never consumes the training RNG

@@ -139,11 +139,11 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
         now = time.perf_counter(); res['tokens_per_s'] = L * accelerator.num_processes / (now - t_last[0]); t_last[0] = now
         return res
     def validate(learn):
-        with learn.ema_weights() as m: learn.hp.update(evaluate_prior(m, val_ds))
+        with learn.ema_weights() as m: learn.last.update(evaluate_prior(m, val_ds)) # this step's row of metrics.csv only
     learn = Learner(model, step_fn, step_loader(train_ds, batch_size, seed=seed), opt, steps,
                     cbs=[Schedules(lr=sched_warmup_cos(lr, lr / 20, warmup)), EMA(ema_decay, ema_every),
                          CSVLogger(out/'metrics.csv'), Progress(), Checkpoint(out/'checkpoints', checkpoint_every),
-                         EveryN(validate, eval_every), *cbs],
+                         EveryN(validate, eval_every, order=15), *cbs],
                     clip=4.0, accelerator=accelerator)
     learn.fit(resume=resume)
     prior = learn.export_model()
