@@ -1,10 +1,11 @@
-"One rank of the two-process test: train the prior a few steps, then save this rank's weights and world size."
+"One rank of the two-process test: train the prior, then the dVAE, a few steps each; save this rank's weights and world size."
 import json, sys
 from pathlib import Path
 import torch
 from accelerate import Accelerator
 from safetensors.torch import save_file
 from dalle_nb.train_prior import train_prior
+from dalle_nb.train_dvae import train_dvae
 
 run, out = Path(sys.argv[1]), Path(sys.argv[2])
 acc = Accelerator(cpu=True)
@@ -13,3 +14,6 @@ out.mkdir(parents=True, exist_ok=True)
 r = acc.process_index
 save_file({k: v.contiguous() for k, v in prior.state_dict().items()}, str(out/f'rank{r}.safetensors'))
 (out/f'rank{r}.json').write_text(json.dumps(dict(num_processes=acc.num_processes, rank=r)))
+dvae, learn = train_dvae('shapes', out/'dvae_run', steps=4, batch_size=4, ckpt_every=100, progress=False)
+save_file({k: v.contiguous() for k, v in dvae.state_dict().items()}, str(out/f'dvae_rank{r}.safetensors'))
+(out/f'dvae_rank{r}.json').write_text(json.dumps(dict(num_processes=learn.accelerator.num_processes)))

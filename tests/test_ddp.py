@@ -1,4 +1,4 @@
-"The prior trains unchanged in two real processes (DDP over gloo), and both ranks end with the same weights."
+"The prior and the dVAE train unchanged in two real processes (DDP over gloo), and both ranks end with the same weights."
 import json, os, shutil, subprocess, sys
 from pathlib import Path
 import torch
@@ -25,3 +25,6 @@ def test_two_processes_same_weights(tmp_path):
     assert w0.keys() == w1.keys()
     for k in w0: assert torch.equal(w0[k], w1[k]), k
     assert (run/'prior'/'model.safetensors').exists() and (run/'prior'/'metrics.csv').exists()
+    assert [json.loads((tmp_path/'out'/f'dvae_rank{i}.json').read_text())['num_processes'] for i in range(2)] == [2, 2]
+    d0, d1 = (load_file(str(tmp_path/'out'/f'dvae_rank{i}.safetensors')) for i in range(2))
+    for k in d0: assert torch.equal(d0[k], d1[k]), k
