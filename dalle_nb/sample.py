@@ -14,13 +14,9 @@ from .prior import Prior, PriorConfig
 
 # %% ../nbs/09_sample.ipynb #037ddc73
 def filter_logits(logits:Tensor, # (B, V)
-                  top_k:int|None=None, # keep the k largest logits
                   top_p:float|None=None, # keep the smallest set with probability mass >= p
                  ) -> Tensor:
-    "Logits with everything outside top-k / top-p set to -inf."
-    if top_k is not None and 0 < top_k < logits.shape[-1]:
-        kth = logits.topk(top_k, -1).values[..., -1:]
-        logits = logits.masked_fill(logits < kth, float('-inf'))
+    "Logits with everything outside the top-p nucleus set to -inf (top-k is `draw`'s: it keeps only the k largest)."
     if top_p is not None and 0 < top_p < 1:
         s, i = logits.sort(-1, descending=True)
         cum = s.softmax(-1).cumsum(-1)
@@ -35,7 +31,7 @@ def draw(logits:Tensor, # (B, V)
     idx = None
     if top_k is not None and 0 < top_k < logits.shape[-1]: # keep only the k largest: an unsorted topk is ~4× cheaper at batch 16
         logits, idx = logits.topk(top_k, -1, sorted=False)
-    cdf = filter_logits(logits / temperature, None, top_p).softmax(-1).cumsum(-1)
+    cdf = filter_logits(logits / temperature, top_p).softmax(-1).cumsum(-1)
     u = torch.rand(len(cdf), 1, generator=generator, device=cdf.device, dtype=cdf.dtype) * cdf[:, -1:]
     tok = torch.searchsorted(cdf, u, right=True).clamp_max(cdf.shape[-1] - 1) # inverse CDF, one uniform per row: ~5× cheaper than multinomial at batch 16
     return (tok if idx is None else idx.gather(-1, tok)).squeeze(1)
