@@ -108,7 +108,7 @@ def cmd_train_dvae(args):
     "Train the dVAE; writes RUN/dvae."
     from dalle_nb.train_dvae import train_dvae
     train_dvae(args.data, args.out, preset=args.preset, steps=args.steps, resume=args.resume, batch_size=args.batch_size,
-               **_given(beta=args.beta))
+               **_given(beta=args.beta, pct_decoder=args.pct_decoder))
     print(f'dVAE: {Path(args.out)/"dvae"} (config.json, model.safetensors, metrics.csv, recon_*.png, checkpoints/)')
 
 def cmd_reconstruct(args):
@@ -126,7 +126,9 @@ def _add_dvae_commands(sub):
     d.add_argument('--data', default='shapes', help="'shapes' or a dataset path: folder of pairs, CSV/Parquet manifest, .tar shards (default shapes)")
     d.add_argument('--out', required=True, help='run folder; the dVAE goes to OUT/dvae')
     d.add_argument('--preset', default='tiny', help='DVAEConfig preset: tiny, emoji or paper (default tiny)')
-    d.add_argument('--steps', type=int, default=None, help='updates (default 1500); schedules are fractions of it')
+    d.add_argument('--steps', type=int, default=None, help='updates in all (default 4000); schedules are fractions of it')
+    d.add_argument('--pct-decoder', type=float, default=None,
+                   help="last fraction of the updates that fits the decoder alone to the argmax codes (default 0.7; 0: the paper's single phase)")
     d.add_argument('--batch-size', type=int, default=16, help='batch size (default 16)')
     d.add_argument('--beta', type=float, default=None, help="final KL weight (default the paper's 6.6)")
     d.add_argument('--resume', action='store_true', help='continue from the newest checkpoint in OUT/dvae/checkpoints')

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DVAEConfig', 'dvae_conv', 'EncoderBlock', 'DecoderBlock', 'Encoder', 'Decoder', 'map_pixels', 'unmap_pixels',
-           'logit_laplace_nll', 'DVAE']
+           'logit_laplace_nll', 'gaussian_nll', 'DVAE']
 
 # %% ../nbs/03_dvae.ipynb #fc96493d
 import dataclasses, math
@@ -27,10 +27,11 @@ class DVAEConfig(Config):
     eps: float = 0.1            # logit-Laplace ε: pixels are squashed into [ε, 1-ε]
     min_log_b: float|None = None # floor on the decoder's ln b (None: the paper, no floor)
     codebook_std: float|None = 1.0 # init std of the decoder's 1×1 input conv; None: the paper's N(0, 1/K) (see below)
+    likelihood: str = 'logit_laplace' # pixel likelihood of the decoder: 'logit_laplace' (the paper) or 'gaussian' (see below)
 
     presets = {
-        'tiny':  dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=16, n_init=32, vocab_size=512, min_log_b=-2.0),
-        'emoji': dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=32, n_init=64, vocab_size=512, min_log_b=-2.0),
+        'tiny':  dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=16, n_init=32, vocab_size=512, likelihood='gaussian'),
+        'emoji': dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=32, n_init=64, vocab_size=512, likelihood='gaussian'),
         'paper': dict(image_size=256, n_groups=4, n_blk_per_group=2, n_hid=256, n_init=128, vocab_size=8192, codebook_std=None),
     }
 
@@ -120,6 +121,15 @@ def logit_laplace_nll(x:Tensor, # target pixels in [0,1], (B, C, H, W)
     y = map_pixels(x, eps)
     return math.log(2) + log_b + torch.log(y * (1 - y)) + (torch.logit(y) - mu).abs() * torch.exp(-log_b)
 
+def gaussian_nll(x:Tensor, # target pixels in [0,1], (B, C, H, W)
+                 stats:Tensor, # decoder output (B, 2C, H, W): μ first (the ln b maps are not used)
+                 eps:float=0.1,
+                 sigma:float=0.1, # fixed standard deviation, in the squashed space φ
+                ) -> Tensor:
+    "Negative log-likelihood of φ(`x`) under a normal at sigmoid(μ) with std `sigma`, per pixel and channel (B, C, H, W)."
+    mu = stats[:, :x.shape[1]]
+    return 0.5 * ((torch.sigmoid(mu) - map_pixels(x, eps)) / sigma) ** 2 + math.log(sigma) + 0.5 * math.log(2 * math.pi)
+
 # %% ../nbs/03_dvae.ipynb #b4f14313
 class DVAE(nn.Module, Pretrained):
     "The paper's discrete VAE: `encode` images to (B, h, w) codes, `decode` codes to images, `forward` gives the loss."
@@ -138,6 +148,13 @@ class DVAE(nn.Module, Pretrained):
     def decode_stats(self, z:Tensor # one-hot or relaxed codes, (B, K, h, w)
                     ) -> Tensor:
         return self.decoder(z)
+
+    def nll(self, images:Tensor, stats:Tensor) -> Tensor:
+        "Per sub-pixel negative log-likelihood of `images` under the decoder's `stats`, by `config.likelihood`."
+        c = self.config
+        if c.likelihood == 'logit_laplace': return logit_laplace_nll(images, stats, c.eps, c.min_log_b)
+        if c.likelihood == 'gaussian': return gaussian_nll(images, stats, c.eps)
+        raise ValueError(f"unknown likelihood {c.likelihood!r}: choose 'logit_laplace' or 'gaussian'")
 
     def stats_to_images(self, stats:Tensor) -> Tensor:
         "The decoder's μ as images in [0,1]: φ⁻¹(sigmoid(μ))."
@@ -159,16 +176,17 @@ class DVAE(nn.Module, Pretrained):
     def forward(self, images:Tensor, # (B, C, H, W) in [0,1]
                 tau:float=1.0, # gumbel-softmax temperature
                 beta:float=1.0, # KL weight
-                hard:bool=False, # decode the argmax one-hot instead of the relaxation (no gradient to the encoder)
+                hard:bool=False, # decode the argmax one-hot instead of the relaxation: the decoder alone learns, no gradient reaches the encoder
                 gamma:float=0.0, # weight of the codebook-diversity term (0: the paper's loss)
                ) -> dict:
         "Loss (nats per sub-pixel) and its parts: `loss`, `rec` (NLL), `kl`, `diversity`, plus `logits` and `recon` images."
         B, C, H, W = images.shape
-        logits = self.logits(images)                                          # (B, K, h, w)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not hard):
+            logits = self.logits(images)                                      # (B, K, h, w)
         if hard: z = F.one_hot(logits.argmax(1), self.config.vocab_size).permute(0, 3, 1, 2).to(logits.dtype)
         else: z = F.gumbel_softmax(logits, tau=tau, hard=False, dim=1)        # (B, K, h, w)
         stats = self.decoder(z)                                               # (B, 2C, H, W)
-        rec = logit_laplace_nll(images, stats, self.config.eps, self.config.min_log_b).sum((1, 2, 3)).mean()
+        rec = self.nll(images, stats).sum((1, 2, 3)).mean()
         logq = logits.log_softmax(1)
         kl = (logq.exp() * (logq + math.log(self.config.vocab_size))).sum((1, 2, 3)).mean()  # KL(q ‖ uniform), per image
         qbar = logq.exp().mean((0, 2, 3))                                     # (K,) codes' average use in the batch

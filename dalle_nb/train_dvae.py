@@ -26,16 +26,25 @@ from .learner import (Learner, check_fresh, Schedules, EMA, CSVLogger, Progress,
 # %% ../nbs/05_train_dvae.ipynb #e156b882
 def dvae_schedules(lr:float=6e-3, # peak learning rate (of the decoder; see `train_dvae`)
                    tau_end:float=1/16, # final gumbel-softmax temperature (the paper's 1/16)
-                   pct_tau:float=0.6, # fraction of training over which τ anneals cosine 1 → tau_end (paper: 150k of 3M)
+                   pct_tau:float=0.6, # fraction of the joint phase over which τ anneals cosine 1 → tau_end (paper: 150k of 3M)
                    beta:float=6.6, # final KL weight (the paper's 6.6)
-                   pct_beta:float=0.1, # fraction of training over which β warms up cosine 0 → beta (paper: 5k of 3M)
-                   pct_warmup:float=0.05, # lr linear warm-up fraction
+                   pct_beta:float=0.1, # fraction of the joint phase over which β warms up cosine 0 → beta (paper: 5k of 3M)
+                   pct_warmup:float=0.05, # lr linear warm-up fraction (of each phase)
                    lr_end:float|None=None, # final lr (default lr/80, the paper's 1e-4 → 1.25e-6 ratio)
                    gamma:float=20., # weight of the codebook-diversity term, constant (0: the paper's loss; see `dvae`)
+                   pct_decoder:float=0., # last fraction of the run that fits the decoder alone to the argmax codes (0: the paper)
+                   decoder_lr:float=1e-2, # that phase's peak learning rate (warm-up, then cosine to 0)
                   ) -> Schedules:
-    "The dVAE's schedules as fractions of the run: τ cosine 1 → 1/16, β cosine 0 → 6.6, lr warm-up then cosine, γ constant."
-    return Schedules(tau=sched_cos(1., tau_end, 0., pct_tau), beta=sched_cos(0., beta, 0., pct_beta),
-                     lr=sched_warmup_cos(lr, lr/80 if lr_end is None else lr_end, pct_warmup), gamma=sched_const(gamma))
+    "The dVAE's schedules as fractions of the run: τ cosine 1 → 1/16, β cosine 0 → 6.6, lr warm-up then cosine, γ constant; then the decoder phase (`hard` = 1)."
+    joint = 1 - pct_decoder
+    def phased(first, then=None): # `first` over the joint phase's own 0..1, then `then` (default: where `first` ended) over the decoder phase's
+        def f(pct):
+            if pct < joint or not pct_decoder: return first(min(pct / joint, 1.))
+            return (then or (lambda p: first(1.)))((pct - joint) / pct_decoder)
+        return f
+    return Schedules(tau=phased(sched_cos(1., tau_end, 0., pct_tau)), beta=phased(sched_cos(0., beta, 0., pct_beta)),
+                     lr=phased(sched_warmup_cos(lr, lr/80 if lr_end is None else lr_end, pct_warmup), sched_warmup_cos(decoder_lr, 0., pct_warmup)),
+                     gamma=sched_const(gamma), hard=phased(sched_const(0.), sched_const(1.)))
 
 def codebook_usage(tokens:Tensor, # LongTensor of codes, any shape
                    K:int # codebook size
@@ -47,9 +56,9 @@ def codebook_usage(tokens:Tensor, # LongTensor of codes, any shape
     return dict(counts=counts, used=float((counts > 0).float().mean()), perplexity=float(ent.exp()))
 
 def dvae_step(model, batch, learn) -> dict:
-    "One dVAE training step for the `Learner`: relaxed loss at the scheduled τ and β, and batch codebook perplexity."
+    "One dVAE training step for the `Learner`: relaxed loss at the scheduled τ and β (or, in the decoder phase, the loss on argmax codes), and batch codebook perplexity."
     images = batch[0] if isinstance(batch, (list, tuple)) else batch
-    out = model(images, tau=learn.hp.get('tau', 1.), beta=learn.hp.get('beta', 0.), gamma=learn.hp.get('gamma', 0.))
+    out = model(images, tau=learn.hp.get('tau', 1.), beta=learn.hp.get('beta', 0.), gamma=learn.hp.get('gamma', 0.), hard=learn.hp.get('hard', 0) > 0)
     K = out['logits'].shape[1]
     return dict(loss=out['loss'], rec=out['rec'].detach(), kl=out['kl'].detach(), diversity=out['diversity'].detach(),
                 perplexity=codebook_usage(out['logits'].detach().argmax(1), K)['perplexity'])
@@ -78,7 +87,7 @@ def _dataset(data, size:int, split:str, seed:int):
 def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (folder of pairs, manifest, shards), or a (train, val) pair of datasets
                out:str|Path='runs/dvae', # the run folder; writes out/dvae/
                preset:str='tiny', # `DVAEConfig` preset
-               steps:int|None=None, # updates (default: 1500)
+               steps:int|None=None, # updates in all, both phases (default: 4000)
                resume:bool=False, # continue from out/dvae/checkpoints
                batch_size:int=16, # global batch
                lr:float=6e-3, # peak learning rate of the decoder (AdamW, paper's β and wd)
@@ -86,7 +95,9 @@ def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (folder 
                beta:float=6.6, # final KL weight
                gamma:float=20., # codebook-diversity weight (0: the paper's loss)
                clip:float|None=10., # grad-norm clip
-               pct_beta:float=0.1, pct_tau:float=0.6, # schedule lengths as fractions of `steps`
+               pct_beta:float=0.1, pct_tau:float=0.6, # schedule lengths as fractions of the joint phase
+               pct_decoder:float=0.7, # last fraction of `steps` that fits the decoder alone to the argmax codes (0: the paper)
+               decoder_lr:float=1e-2, # peak learning rate of that phase
                ema:float=0.99, # EMA decay of the exported weights
                split:str='train', # shapes only: colour–shape pairs to train on ('train' keeps the held-out pairs unseen)
                seed:int=0, # model init, data order, gumbel noise
@@ -97,7 +108,7 @@ def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (folder 
               ) -> tuple[DVAE, Learner]:
     "Train a dVAE on `data`; writes config.json, model.safetensors (EMA), metrics.csv, recon_*.png, checkpoints/ to out/dvae."
     if threads: torch.set_num_threads(threads)
-    steps = steps or 1500
+    steps = steps or 4000
     folder = Path(out)/'dvae'; check_fresh(folder, resume); folder.mkdir(parents=True, exist_ok=True)
     config = DVAEConfig.preset(preset, **config_overrides)
     if resume and (folder/'config.json').exists() and (d := DVAEConfig.load(folder/'config.json').diff(config)):
@@ -116,12 +127,14 @@ def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (folder 
         learn.unwrapped.train()
         with atomic_path(folder/f'recon_{learn.step:06d}.png') as tmp: g.save(tmp, format='PNG')
     extra_cbs = cbs
-    cbs = [dvae_schedules(lr=lr, beta=beta, pct_beta=pct_beta, pct_tau=pct_tau, gamma=gamma), EMA(ema),
+    cbs = [dvae_schedules(lr=lr, beta=beta, pct_beta=pct_beta, pct_tau=pct_tau, gamma=gamma, pct_decoder=pct_decoder, decoder_lr=decoder_lr), EMA(ema),
            CSVLogger(folder/'metrics.csv', every=log_every), Checkpoint(folder/'checkpoints', every=ckpt_every),
            EveryN(save_recon, recon_every or max(steps//4, 1))]
     cbs = cbs + list(extra_cbs)
     if progress: cbs.append(Progress())
-    if accelerator is None: accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    if accelerator is None: # the decoder phase leaves the encoder without gradients, which DDP must be told of (so must a caller's own accelerator)
+        from accelerate.utils import DistributedDataParallelKwargs
+        accelerator = Accelerator(cpu=not torch.cuda.is_available(), kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=pct_decoder > 0)])
     learn = Learner(model, dvae_step, dl, opt, total_steps=steps, cbs=cbs, clip=clip, accelerator=accelerator)
     if learn.is_main: config.save(folder/'config.json')
     learn.fit(resume=resume)
