@@ -24,7 +24,7 @@ from .data import BadFile, open_rgb
 from .evaluate import psnr
 from .masks import KINDS, layer_kinds, mask_figure, query_figure, reach_figure
 from .report import PARTS, eval_frame, metrics_figure
-from .sample import Run, GUIDANCE
+from .sample import Run, GUIDANCE, TEMPERATURE
 
 # %% ../nbs/13_app.ipynb #135eb0c5
 MAX_N = 16 # images shown per request
@@ -57,7 +57,7 @@ def sample_params(n, rerank, temperature, top_k, guidance, seed, has_reranker:bo
     elif m < n:
         if m: notes.append(f'rerank budget {m} is below the number of images: drew {n}')
         m = n
-    temperature = clamp('temperature', temperature, 0.05, 5.0, 1.0)
+    temperature = clamp('temperature', temperature, 0.05, 5.0, TEMPERATURE)
     k = _num(top_k, 0, int)
     if k < 0: notes.append(f'top-k {top_k!r} is negative: top-k off')
     guidance = clamp('guidance', guidance, 0.0, 20.0, GUIDANCE)
@@ -70,7 +70,7 @@ def _show(img:torch.Tensor, scale:int=4) -> Image.Image:
     im = tensor_to_image(img)
     return im.resize((im.width * scale, im.height * scale), Image.NEAREST)
 
-def generate_images(run:Run, prompt, n=4, temperature=1.0, top_k=0, guidance=GUIDANCE, rerank=16, seed=0) -> tuple[list, str]:
+def generate_images(run:Run, prompt, n=4, temperature=TEMPERATURE, top_k=0, guidance=GUIDANCE, rerank=16, seed=0) -> tuple[list, str]:
     "Gallery items (image, caption) for `prompt` and a message (notes, or why nothing was drawn)."
     notes = []
     if not isinstance(prompt, str) or not prompt.strip():
@@ -162,7 +162,7 @@ def make_demo(run:str|Path|Run, # a run folder (or a loaded `Run`) with tokenize
                 with gr.Column(scale=1):
                     n = gr.Slider(1, MAX_N, 4, step=1, label='number of images')
                     rerank = gr.Slider(1, MAX_RERANK, 16 if has_rr else 4, step=1, label='rerank budget: draw this many, keep the best' + ('' if has_rr else ' (no reranker in this run)'), interactive=has_rr)
-                    temperature = gr.Slider(0.05, 5.0, 1.0, step=0.05, label='temperature')
+                    temperature = gr.Slider(0.05, 5.0, TEMPERATURE, step=0.05, label='temperature')
                     top_k = gr.Slider(0, run.prior.config.image_vocab, 0, step=1, label='top-k (0: off)')
                     guidance = gr.Slider(0.0, 20.0, GUIDANCE, step=0.5, label='guidance scale (1: none)')
                     seed = gr.Number(0, precision=0, label='seed', minimum=0)

@@ -58,8 +58,8 @@ def cmd_sample(args):
     run = Run(_run_folder(args.run))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
-        images, scores = run.sample(args.prompt, args.n, args.rerank, args.temperature, args.top_k, args.top_p, seed=args.seed,
-                                    **_given(guidance_scale=args.guidance))
+        images, scores = run.sample(args.prompt, args.n, args.rerank, top_k=args.top_k, top_p=args.top_p, seed=args.seed,
+                                    **_given(temperature=args.temperature, guidance_scale=args.guidance))
     for w in caught: print(f'warning: {w.message}', file=sys.stderr)
     files = write_samples(args.out, args.prompt, images, scores, args.seed)
     print(f'wrote {len(files)} images for {args.prompt!r} to {args.out} (prompts.csv, grid)')
@@ -183,7 +183,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument('--rerank', type=int, default=None, metavar='M', help='candidates to draw and rerank, M >= N (default: M = N)')
     sp.add_argument('--seed', type=int, default=0, help='the same seed draws the same images (default 0)')
     sp.add_argument('--guidance', type=float, default=None, help="classifier-free guidance scale; 1 = none (default: `Run.sample`'s, 2)")
-    sp.add_argument('--temperature', type=float, default=1.0, help='sampling temperature (default 1)')
+    sp.add_argument('--temperature', type=float, default=None, help="sampling temperature (default: `Run.sample`'s, 0.5)")
     sp.add_argument('--top-k', type=int, default=None, help='keep the k most likely codes at each step')
     sp.add_argument('--top-p', type=float, default=None, help='keep the smallest set of codes with this probability mass')
     sp.add_argument('--out', required=True, help='folder for the PNGs, prompts.csv and a grid')

@@ -142,14 +142,16 @@ def evaluate_run(run, # a `sample.Run`
                  prompts:int=48, # shapes prompts per split (seeded subset of all canonical prompts); 0: not a shapes run
                  samples:int=16, keep:int=4, seed:int=0,
                  guidance_scale:float|None=None, # None: `sample.GUIDANCE`, as `Run.sample` draws
+                 temperature:float|None=None, # None: `sample.TEMPERATURE`, as `Run.sample` draws
                  **sample_kw) -> dict:
     "Shapes accuracy (seen / held-out), bits per image token, dVAE PSNR and sampling speed, into `RUN/eval.json`."
-    from dalle_nb.sample import GUIDANCE
+    from dalle_nb.sample import GUIDANCE, TEMPERATURE
     res = {}
     g = GUIDANCE if guidance_scale is None else guidance_scale
+    t = TEMPERATURE if temperature is None else temperature
     for split, name in (('train', 'seen'), ('heldout', 'heldout')) if prompts else ():
-        res[name] = shapes_accuracy(run, eval_objects(split, prompts, seed), samples, keep, seed, guidance_scale=g, **sample_kw)
-    if prompts: res['guidance_scale'] = g
+        res[name] = shapes_accuracy(run, eval_objects(split, prompts, seed), samples, keep, seed, guidance_scale=g, temperature=t, **sample_kw)
+    if prompts: res.update(guidance_scale=g, temperature=t)
     if (run.path/'tokens'/'meta.json').exists():
         from dalle_nb.train_prior import TokenDataset, evaluate_prior
         res['val_bits_per_image_token'] = evaluate_prior(run.prior, TokenDataset(run.path/'tokens', 'val'))['val_bits_per_image_token']
