@@ -28,11 +28,11 @@ class PipelineConfig(Config):
     text_len: int = 32 # text positions (paper: 256)
     vocab_size: int = 16_384 # BPE vocabulary bound (paper: 16,384)
     dvae_preset: str = 'tiny' # `DVAEConfig` preset
-    dvae_steps: int = 3400 # dVAE updates (at the default 15 minutes; 1,020 joint, then 2,380 for the decoder alone): its reconstructions bound every later stage's accuracy
+    dvae_steps: int = 3000 # dVAE updates (at the default 15 minutes; 900 joint, then 2,100 for the decoder alone): its reconstructions bound every later stage's accuracy
     prior_preset: str = 'tiny' # `PriorConfig` preset
-    prior_steps: int = 700 # prior updates (at the default 15 minutes: about 0.45–0.55 s each at batch 32 on 2 cores)
+    prior_steps: int = 600 # prior updates (at the default 15 minutes: about 0.42–0.50 s each at batch 32 on 2 cores)
     prior_batch: int = 32 # prior batch size
-    rerank_steps: int = 400 # reranker updates (at the default 15 minutes)
+    rerank_steps: int = 350 # reranker updates (at the default 15 minutes)
     eval_prompts: int = 48 # canonical prompts per split in the evaluation (shapes only)
     show_prompts: int = 4 # prompts per split drawn into RUN/samples (best 4 of 16 each)
     minutes: float = 15.0 # budget for the whole quickstart on a 2-core CPU; step counts scale with it
