@@ -31,7 +31,7 @@ def shapes_accuracy(dvae, split, n=500, seed=30_000):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--shapes-steps', type=int, default=1000)
+    ap.add_argument('--shapes-steps', type=int, default=4000)  # train_dvae's default
     ap.add_argument('--emoji-steps', type=int, default=800)
     ap.add_argument('--preset-emoji', default='tiny')
     ap.add_argument('--skip-peer', action='store_true')
