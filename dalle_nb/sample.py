@@ -80,7 +80,8 @@ from .tokenizer import TextTokenizer
 from .dvae import DVAE
 
 # classifier-free guidance and temperature where a person asks for images (`Run.sample`, the CLI, the demo,
-# `evaluate_run`); `generate` itself defaults to 1 and 1, plain sampling. Why: `09_sample`, "Guidance by default".
+# `evaluate_run`); `generate` itself defaults to scale 1 and temperature 1, plain sampling. Why: `09_sample`,
+# "Guidance by default" and "Temperature 0.5 by default".
 GUIDANCE, TEMPERATURE = 2.0, 0.5
 
 class Run:
