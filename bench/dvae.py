@@ -8,12 +8,11 @@ same wall-clock time on the same images, 64×64 → 8×8, K = 512).
 import argparse, json, shutil, subprocess, sys, time
 from pathlib import Path
 import torch
-from dalle_nb.data import ShapesDataset, open_dataset, train_val_split
+from dalle_nb.data import EMOJI, ShapesDataset, open_dataset, train_val_split
 from dalle_nb.evaluate import judge_shape
 from dalle_nb.train_dvae import train_dvae, evaluate_dvae
 
 HERE = Path(__file__).parent
-EMOJI = Path('/work/shared/data/emoji-google')
 ATTRS = ('size', 'color', 'shape', 'position')
 
 def judge(img):
