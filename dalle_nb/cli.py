@@ -122,8 +122,9 @@ def _add_dvae_commands(sub):
     "The stage-1 subcommands: `train-dvae`, `reconstruct`."
     d = _sub(sub, 'train-dvae', 'train the dVAE on images alone; writes RUN/dvae (config.json, model.safetensors = EMA weights, metrics.csv, recon_*.png, checkpoints/)',
              ['dalle_nb train-dvae --data shapes --out runs/quickstart', 'dalle_nb train-dvae --data ../shared/data/emoji-google --out runs/emoji --steps 3000',
+              'dalle_nb train-dvae --data ~/my_images --out runs/mine  # a folder of images: no captions needed',
               'dalle_nb train-dvae --data shapes --out runs/quickstart --steps 3000 --resume'])
-    d.add_argument('--data', default='shapes', help="'shapes' or a dataset path: folder of pairs, CSV/Parquet manifest, .tar shards (default shapes)")
+    d.add_argument('--data', default='shapes', help="'shapes' or a dataset path: a folder of images (captions not needed) or a CSV/Parquet manifest (default shapes)")
     d.add_argument('--out', required=True, help='run folder; the dVAE goes to OUT/dvae')
     d.add_argument('--preset', default='tiny', help='DVAEConfig preset: tiny, emoji or paper (default tiny)')
     d.add_argument('--steps', type=int, default=None, help='updates in all (default 4000); schedules are fractions of it')

@@ -217,12 +217,14 @@ class PairsDataset(Dataset):
                  where, # where they came from, for messages
                  size:int=64, # image side in px
                  cache:bool=True, # decode every image once, keep uint8 tensors in memory
+                 captions:bool=True, # False: images alone (the dVAE's data); captions are not read and come back as ''
                 ):
         self.where, self.size, self.skipped, self.items = where, size, [], []
         for img_path, cap in pairs:
             try:
-                if cap is None or (isinstance(cap, float) and math.isnan(cap)): raise BadFile('missing caption')
-                cap = read_caption(cap) if isinstance(cap, Path) else read_caption(str(cap).encode('utf-8'))
+                if not captions: cap = ''
+                elif cap is None or (isinstance(cap, float) and math.isnan(cap)): raise BadFile('missing caption')
+                else: cap = read_caption(cap) if isinstance(cap, Path) else read_caption(str(cap).encode('utf-8'))
                 img = open_rgb(img_path, size)
                 self.items.append((torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1) if cache else img_path, cap))
             except BadFile as e: self.skipped.append((Path(img_path).name, str(e)))
@@ -238,26 +240,31 @@ class PairsDataset(Dataset):
         img, cap = self.items[i]
         return (img.float().div(255) if isinstance(img, Tensor) else load_image(img, self.size)), cap
 
-def FolderDataset(root:str|Path, size:int=64, cache:bool=True) -> PairsDataset:
+def FolderDataset(root:str|Path, size:int=64, cache:bool=True,
+                  captions:bool=True, # False: the images alone, no `x.txt` needed
+                 ) -> PairsDataset:
     "Pairs `x.png` + `x.txt` found anywhere under `root`."
     root = Path(root)
     if not root.is_dir(): raise FileNotFoundError(f'no folder {root}')
     imgs = sorted(p for p in root.rglob('*') if p.suffix.lower() in IMAGE_EXTS and p.is_file())
     ds = PairsDataset.__new__(PairsDataset)
-    ds.expected = f'image+caption pairs (x.png + x.txt, images one of {", ".join(IMAGE_EXTS)})'
-    ds.__init__([(p, p.with_suffix('.txt')) for p in imgs], root, size, cache)
+    ds.expected = (f'image+caption pairs (x.png + x.txt, images one of {", ".join(IMAGE_EXTS)})' if captions
+                   else f'images ({", ".join(IMAGE_EXTS)})')
+    ds.__init__([(p, p.with_suffix('.txt')) for p in imgs], root, size, cache, captions)
     return ds
 
-def ManifestDataset(path:str|Path, size:int=64, cache:bool=True) -> PairsDataset:
+def ManifestDataset(path:str|Path, size:int=64, cache:bool=True,
+                    captions:bool=True, # False: the images alone, no `caption` column needed
+                   ) -> PairsDataset:
     "Pairs listed in a CSV or Parquet manifest with `image` and `caption` columns (paths relative to it)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f'no manifest {path}')
     df = pd.read_parquet(path) if path.suffix.lower() in ('.parquet', '.pq') else pd.read_csv(path, keep_default_na=False, na_values=[''])
-    missing = {'image', 'caption'} - set(df.columns)
-    if missing: raise ValueError(f'manifest {path} lacks column(s) {sorted(missing)}: it needs image and caption (has {list(df.columns)})')
+    need = ['image', 'caption'] if captions else ['image']
+    if missing := sorted(set(need) - set(df.columns)): raise ValueError(f'manifest {path} lacks column(s) {missing}: it needs {" and ".join(need)} (has {list(df.columns)})')
     ds = PairsDataset.__new__(PairsDataset)
-    ds.expected = 'rows with a readable image and a non-empty caption'
-    ds.__init__([(path.parent/str(i), c) for i, c in zip(df['image'], df['caption'])], path, size, cache)
+    ds.expected = 'rows with a readable image and a non-empty caption' if captions else 'rows with a readable image'
+    ds.__init__([(path.parent/str(i), c) for i, c in zip(df['image'], df['caption'] if captions else [None] * len(df))], path, size, cache, captions)
     return ds
 
 # %% ../nbs/01_data.ipynb #48e6e64d
@@ -265,9 +272,10 @@ class ShardDataset(IterableDataset):
     "Image+caption pairs streamed from WebDataset `.tar` shards; bad samples skipped and counted per pass."
     def __init__(self, urls, # a shard path, a brace pattern (`data-{000..009}.tar`) or a list of them
                  size:int=64, shuffle:int=0, # shuffle buffer size; 0 keeps shard order
+                 captions:bool=True, # False: the images alone, no `.txt` needed (captions come back as '')
                 ):
         import webdataset as wds
-        self.urls, self.size = urls if isinstance(urls, str) else [str(u) for u in urls], size
+        self.urls, self.size, self.with_captions = urls if isinstance(urls, str) else [str(u) for u in urls], size, captions
         self.pipe = wds.WebDataset(self.urls, shardshuffle=False, empty_check=False)
         if shuffle: self.pipe = self.pipe.shuffle(shuffle)
         self.skipped = []
@@ -278,8 +286,8 @@ class ShardDataset(IterableDataset):
             key = s.get('__key__', '?'); ext = next((e for e in ('png', 'jpg', 'jpeg', 'webp', 'bmp', 'gif', 'tif', 'tiff') if e in s), None)
             try:
                 if ext is None: raise BadFile('no image in sample')
-                if 'txt' not in s: raise BadFile('caption missing (no .txt in sample)')
-                cap, img = read_caption(s['txt']), load_image(s[ext], self.size)
+                if self.with_captions and 'txt' not in s: raise BadFile('caption missing (no .txt in sample)')
+                cap, img = read_caption(s['txt']) if self.with_captions else '', load_image(s[ext], self.size)
             except BadFile as e:
                 self.skipped.append((key, str(e))); continue
             n += 1

@@ -78,13 +78,13 @@ def _images_of(ds, n:int) -> Tensor:
     return torch.stack([ds[i][0] for i in range(min(n, len(ds)))])
 
 def _dataset(data, size:int, split:str, seed:int):
-    "Train and validation datasets for `data`: a `(train, val)` pair as given, 'shapes' (on `split` only), or a path (90/10)."
+    "Train and validation datasets for `data`: a `(train, val)` pair as given, 'shapes' (on `split` only), or a path of images (90/10; captions are not read)."
     if isinstance(data, (tuple, list)): return data
     if str(data) == 'shapes':
         return ShapesDataset(200_000, seed=seed, split=split, size=size), ShapesDataset(512, seed=seed+10_000, split=split, size=size)
-    return train_val_split(open_dataset(data, size=size), val_frac=0.1, seed=seed)
+    return train_val_split(open_dataset(data, size=size, captions=False), val_frac=0.1, seed=seed)
 
-def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (folder of pairs, manifest, shards), or a (train, val) pair of datasets
+def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (a folder of images, captions or not; a manifest), or a (train, val) pair of datasets
                out:str|Path='runs/dvae', # the run folder; writes out/dvae/
                preset:str='tiny', # `DVAEConfig` preset
                steps:int|None=None, # updates in all, both phases (default: 4000)
