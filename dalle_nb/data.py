@@ -243,7 +243,7 @@ class PairsDataset(Dataset):
 def FolderDataset(root:str|Path, size:int=64, cache:bool=True,
                   captions:bool=True, # False: the images alone, no `x.txt` needed
                  ) -> PairsDataset:
-    "Pairs `x.png` + `x.txt` found anywhere under `root`."
+    "Pairs `x.png` + `x.txt` found anywhere under `root` (with `captions=False`, the images alone)."
     root = Path(root)
     if not root.is_dir(): raise FileNotFoundError(f'no folder {root}')
     imgs = sorted(p for p in root.rglob('*') if p.suffix.lower() in IMAGE_EXTS and p.is_file())
@@ -293,7 +293,7 @@ class ShardDataset(IterableDataset):
             n += 1
             yield img, cap
         if self.skipped: warnings.warn(_summary(self.skipped, n + len(self.skipped), self.urls))
-        if n == 0: raise ValueError(f'no usable samples in shards {self.urls}: expected <key>.png|jpg + <key>.txt in each sample')
+        if n == 0: raise ValueError(f'no usable samples in shards {self.urls}: expected <key>.png|jpg' + (' + <key>.txt' if self.with_captions else '') + ' in each sample')
 
     @property
     def captions(self) -> list[str]: return [c for _, c in self]
