@@ -44,10 +44,10 @@ class PipelineConfig(Config):
         return max(10, round(getattr(self, f'{name}_steps') * self.minutes / 15 * self.speed))
 
 # %% ../nbs/12_pipeline.ipynb #517e007c
-# seconds per update that `calibrate` measures where the default step counts take ~14 minutes of stages: measured on
-# 2026-12-02 at 0.105 s (dVAE) and 0.43 s (prior) within minutes of a fresh-clone quickstart whose stages summed
-# 958 s, scaled by 840 / 958
-REFERENCE_SECONDS = dict(dvae=0.092, prior=0.377)
+# seconds per update that `calibrate` measures where the default step counts take ~14 minutes (840 s) of stages. A
+# fresh-clone quickstart of 2026-12-02 03:10 measured 0.97 of the speed of 0.092 s / 0.377 s and its stages then summed
+# 675 s at 0.97 of the default counts (about 690 s at the defaults): 840 s is 840 / 690 of that speed's seconds
+REFERENCE_SECONDS = dict(dvae=0.115, prior=0.473)
 
 def calibrate(cfg:PipelineConfig, updates:int=10) -> float:
     "This machine's speed for `cfg` against `REFERENCE_SECONDS`, at most 1 (1 on a GPU or for presets other than tiny)."
