@@ -167,12 +167,13 @@ def quickstart(out:str|Path='runs/quickstart', # the run folder
     "Run every stage that is not done yet into `out`; returns the run folder."
     run = Path(out)
     cfg = PipelineConfig(data=str(data), **({'minutes': minutes} if minutes is not None else {}), **overrides)
-    if (run/'config.json').exists():
+    new = not (run/'config.json').exists()
+    if not new:
         saved = PipelineConfig.load(run/'config.json')
         if saved.data != cfg.data: raise ValueError(f'{run} is a run on {saved.data!r}, not {cfg.data!r}: choose another --out')
         cfg = saved if minutes is None else dataclasses.replace(saved, minutes=minutes)
     train, val = datasets(cfg) # fails here, before anything is written, if the data is unusable
-    if not (run/'config.json').exists() and 'speed' not in overrides: # a new run: fit the step counts to this machine's speed now
+    if new and 'speed' not in overrides: # a new run: fit the step counts to this machine's speed now
         cfg = dataclasses.replace(cfg, speed=calibrate(cfg))
         log(f'speed: {cfg.speed:.2f} of the machine the step counts are sized on, so {cfg.steps("dvae")} dVAE, '
             f'{cfg.steps("prior")} prior and {cfg.steps("rerank")} reranker updates')
