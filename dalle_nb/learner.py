@@ -183,8 +183,11 @@ class Learner:
                  cbs:list=(), # callbacks
                  clip:float|None=None, # max grad norm; None: measured, not clipped
                  accelerator:Accelerator|None=None, # default: `Accelerator()`
+                 mixed_precision:str='no', # 'bf16': the forward pass under `torch.autocast` (see "Mixed precision")
                 ):
+        if mixed_precision not in ('no', 'bf16'): raise ValueError(f"mixed_precision is 'no' or 'bf16', not {mixed_precision!r}")
         self.accelerator = accelerator or Accelerator()
+        self.mixed_precision = mixed_precision
         self.model, self.opt = self.accelerator.prepare(model, opt)
         self.step_fn, self.total_steps, self.clip = step_fn, total_steps, clip
         self.train_dl = train_dl
@@ -230,7 +233,8 @@ class Learner:
         "One batch: forward, backward and an update, unless the loss or gradients are not finite. With Accelerate's gradient accumulation (k), the update comes every k-th batch."
         self.model.train()
         with self.accelerator.accumulate(self.model):
-            out = self.step_fn(self.model, batch, self)
+            with torch.autocast(self.accelerator.device.type, torch.bfloat16, enabled=self.mixed_precision == 'bf16'):
+                out = self.step_fn(self.model, batch, self)
             loss = out['loss']
             self.accelerator.backward(loss)
             gnorm, self.last_ok = float('nan'), False # last_ok: an update was applied at this step

@@ -36,7 +36,8 @@ class PipelineConfig(Config):
     eval_prompts: int = 48 # canonical prompts per split in the evaluation (shapes only)
     show_prompts: int = 4 # prompts per split drawn into RUN/samples (best 4 of 16 each)
     minutes: float = 15.0 # budget for the whole quickstart on a 2-core CPU; step counts scale with it
-    speed: float = 1.0 # this machine against the one the step counts are sized on (≤ 1), measured by `calibrate` when a run starts; step counts scale with it
+    speed: float = 1.0 # this machine's training speed against the one the step counts are sized on, measured by `calibrate` when a run starts; step counts scale with it
+    mixed_precision: str = 'no' # 'bf16': the three trainings' forward passes under bf16 autocast (`Learner`), where `calibrate` finds it faster
     presets = {'tiny': {}}
 
     def steps(self, name:str) -> int:
@@ -50,16 +51,18 @@ class PipelineConfig(Config):
 # counts (about 690 s at the defaults): 840 s is 840 / 690 of that speed's seconds, ±10% (the machine's minute-to-minute noise)
 REFERENCE_SECONDS = dict(dvae=0.110, prior=0.450)
 
-def calibrate(cfg:PipelineConfig, updates:int=10) -> float:
-    "This machine's speed for `cfg` against `REFERENCE_SECONDS`, at most 1 (1 on a GPU or for presets other than tiny)."
-    if torch.cuda.is_available() or (cfg.dvae_preset, cfg.prior_preset) != ('tiny', 'tiny'): return 1.0
+def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
+    "This machine's training speed for `cfg` against `REFERENCE_SECONDS` in the faster of fp32 and bf16 autocast, and that one ('no' or 'bf16'); (1, 'no') on a GPU or for presets other than tiny."
+    if torch.cuda.is_available() or (cfg.dvae_preset, cfg.prior_preset) != ('tiny', 'tiny'): return 1.0, 'no'
     from dalle_nb.dvae import DVAE, DVAEConfig
     from dalle_nb.prior import Prior, PriorConfig
     from dalle_nb.train_prior import prior_loss
     g = torch.Generator().manual_seed(0)
-    def seconds_per_update(model, loss, n, warmup):
+    def seconds_per_update(model, loss, n, warmup, bf16):
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-        def update(i): loss(i).backward(); opt.step(); opt.zero_grad()
+        def update(i):
+            with torch.autocast('cpu', torch.bfloat16, enabled=bf16): l = loss(i) # as `Learner(mixed_precision='bf16')`
+            l.backward(); opt.step(); opt.zero_grad()
         for i in warmup: update(i)
         best = float('inf')
         for _ in range(2): # the faster of two passes: in a fresh process the first runs 5–10% slow
@@ -67,16 +70,20 @@ def calibrate(cfg:PipelineConfig, updates:int=10) -> float:
             for i in range(n): update(i)
             best = min(best, (time.perf_counter() - t) / n)
         return best
-    dvae = DVAE(DVAEConfig.preset('tiny')); x = torch.rand(16, 3, cfg.image_size, cfg.image_size, generator=g)
+    x = torch.rand(16, 3, cfg.image_size, cfg.image_size, generator=g)
     hard = lambda i: i >= 0.3 * updates # the decoder phase's share of the updates (`train_dvae`'s pct_decoder)
-    t_dvae = seconds_per_update(dvae, lambda i: dvae(x, tau=0.5, hard=hard(i), gamma=20.)['loss'], updates, (0, 0, updates - 1, updates - 1))
     pc = PriorConfig.preset('tiny', text_len=cfg.text_len, text_vocab=512) # the shapes captions' BPE has ~350 tokens
-    prior = Prior(pc)
     text = torch.randint(1, pc.text_vocab, (cfg.prior_batch, pc.text_len), generator=g)
     image = torch.randint(0, pc.image_vocab, (cfg.prior_batch, pc.grid ** 2), generator=g)
-    t_prior = seconds_per_update(prior, lambda i: prior_loss(prior, text, image)['loss'], max(2, updates // 3), (0, 0))
+    seconds = {}
+    for mp in ('no', 'bf16'):
+        dvae, prior = DVAE(DVAEConfig.preset('tiny')), Prior(pc)
+        t_dvae = seconds_per_update(dvae, lambda i: dvae(x, tau=0.5, hard=hard(i), gamma=20.)['loss'], updates, (0, 0, updates - 1, updates - 1), mp == 'bf16')
+        t_prior = seconds_per_update(prior, lambda i: prior_loss(prior, text, image)['loss'], max(2, updates // 3), (0, 0), mp == 'bf16')
+        seconds[mp] = cfg.dvae_steps * t_dvae + cfg.prior_steps * t_prior
+    mp = min(seconds, key=seconds.get)
     ref = cfg.dvae_steps * REFERENCE_SECONDS['dvae'] + cfg.prior_steps * REFERENCE_SECONDS['prior']
-    return round(min(1.0, ref / (cfg.dvae_steps * t_dvae + cfg.prior_steps * t_prior)), 2)
+    return round(ref / seconds[mp], 2), mp
 
 
 # %% ../nbs/12_pipeline.ipynb #c4c785e8
@@ -105,7 +112,8 @@ def _has_checkpoint(folder:Path) -> bool: return latest_checkpoint(folder/'check
 def stage_dvae(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Stage 1, the dVAE on the training images: `RUN/dvae/`."
     from dalle_nb.train_dvae import train_dvae
-    train_dvae((train, val), run, preset=cfg.dvae_preset, steps=cfg.steps('dvae'), seed=cfg.seed, resume=_has_checkpoint(run/'dvae'))
+    train_dvae((train, val), run, preset=cfg.dvae_preset, steps=cfg.steps('dvae'), seed=cfg.seed, resume=_has_checkpoint(run/'dvae'),
+               mixed_precision=cfg.mixed_precision)
     return run/'dvae'
 
 def stage_tokens(run:Path, cfg:PipelineConfig, train, val) -> Path:
@@ -116,13 +124,15 @@ def stage_tokens(run:Path, cfg:PipelineConfig, train, val) -> Path:
 def stage_prior(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Stage 2, the prior on the token cache: `RUN/prior/`."
     from dalle_nb.train_prior import train_prior
-    train_prior(run, cfg.prior_preset, steps=cfg.steps('prior'), batch_size=cfg.prior_batch, seed=cfg.seed, resume=_has_checkpoint(run/'prior'))
+    train_prior(run, cfg.prior_preset, steps=cfg.steps('prior'), batch_size=cfg.prior_batch, seed=cfg.seed, resume=_has_checkpoint(run/'prior'),
+                mixed_precision=cfg.mixed_precision)
     return run/'prior'
 
 def stage_rerank(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "The contrastive reranker on the same images and captions: `RUN/rerank/`."
     from dalle_nb.rerank import train_rerank
-    train_rerank(run, train, val, steps=cfg.steps('rerank'), seed=cfg.seed, resume=_has_checkpoint(run/'rerank'))
+    train_rerank(run, train, val, steps=cfg.steps('rerank'), seed=cfg.seed, resume=_has_checkpoint(run/'rerank'),
+                 mixed_precision=cfg.mixed_precision)
     return run/'rerank'
 
 def example_prompts(cfg:PipelineConfig, val) -> dict[str, list[str]]:
@@ -174,9 +184,10 @@ def quickstart(out:str|Path='runs/quickstart', # the run folder
         cfg = saved if minutes is None else dataclasses.replace(saved, minutes=minutes)
     train, val = datasets(cfg) # fails here, before anything is written, if the data is unusable
     if new and 'speed' not in overrides: # a new run: fit the step counts to this machine's speed now
-        cfg = dataclasses.replace(cfg, speed=calibrate(cfg))
-        log(f'speed: {cfg.speed:.2f} of the machine the step counts are sized on, so {cfg.steps("dvae")} dVAE, '
-            f'{cfg.steps("prior")} prior and {cfg.steps("rerank")} reranker updates')
+        speed, mp = calibrate(cfg)
+        cfg = dataclasses.replace(cfg, speed=speed, **({} if 'mixed_precision' in overrides else {'mixed_precision': mp}))
+        log(f'speed: {cfg.speed:.2f} times the machine the step counts are sized on ({"bf16 autocast" if cfg.mixed_precision == "bf16" else "fp32"}), '
+            f'so {cfg.steps("dvae")} dVAE, {cfg.steps("prior")} prior and {cfg.steps("rerank")} reranker updates')
     run.mkdir(parents=True, exist_ok=True); cfg.save(run/'config.json')
     times = json.loads((run/'stages.json').read_text()) if (run/'stages.json').exists() else {}
     for name, stage in STAGES:

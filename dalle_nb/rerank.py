@@ -102,7 +102,9 @@ def retrieval_accuracy(model:Reranker, tok:TextTokenizer, ds, n:int=256, pool:in
 def train_rerank(run:str|Path, # a run folder with tokenizer.json
                  train_ds, val_ds, # datasets of (image, caption)
                  preset:str='tiny', steps:int=1000, batch_size:int=64, lr:float=1e-3,
-                 resume:bool=False, seed:int=0, accelerator:Accelerator|None=None, **overrides) -> Reranker:
+                 resume:bool=False, seed:int=0, accelerator:Accelerator|None=None,
+                 mixed_precision:str='no', # 'bf16': the forward under autocast (`Learner`)
+                 **overrides) -> Reranker:
     "Train the reranker; writes `RUN/rerank/` (EMA weights, config, metrics, checkpoints) and returns it."
     run = Path(run); out = run/'rerank'
     tok = TextTokenizer.load(run/'tokenizer.json')
@@ -120,7 +122,7 @@ def train_rerank(run:str|Path, # a run folder with tokenizer.json
     learn = Learner(model, step_fn, step_loader(train_ds, batch_size, seed=seed), opt, steps,
                     cbs=[Schedules(lr=sched_warmup_cos(lr, lr / 20, 0.05)), EMA(0.99), CSVLogger(out/'metrics.csv'),
                          Progress(), Checkpoint(out/'checkpoints', max(steps // 4, 50))],
-                    clip=1.0, accelerator=accelerator)
+                    clip=1.0, accelerator=accelerator, mixed_precision=mixed_precision)
     learn.fit(resume=resume)
     model = learn.export_model()
     if learn.is_main:

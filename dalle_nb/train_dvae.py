@@ -104,6 +104,7 @@ def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (a folde
                ckpt_every:int=200, log_every:int=10, recon_every:int|None=None, # intervals in steps
                num_workers:int=0, threads:int|None=None, # DataLoader workers; torch CPU threads (None: leave as is)
                progress:bool=True, accelerator:Accelerator|None=None, cbs:list=(), # extra callbacks
+               mixed_precision:str='no', # 'bf16': the forward under autocast (`Learner`)
                **config_overrides, # `DVAEConfig` fields, e.g. n_hid=32
               ) -> tuple[DVAE, Learner]:
     "Train a dVAE on `data`; writes config.json, model.safetensors (EMA), metrics.csv, recon_*.png, checkpoints/ to out/dvae."
@@ -135,7 +136,7 @@ def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (a folde
     if accelerator is None: # the decoder phase leaves the encoder without gradients, which DDP must be told of (so must a caller's own accelerator)
         from accelerate.utils import DistributedDataParallelKwargs
         accelerator = Accelerator(cpu=not torch.cuda.is_available(), kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=pct_decoder > 0)])
-    learn = Learner(model, dvae_step, dl, opt, total_steps=steps, cbs=cbs, clip=clip, accelerator=accelerator)
+    learn = Learner(model, dvae_step, dl, opt, total_steps=steps, cbs=cbs, clip=clip, accelerator=accelerator, mixed_precision=mixed_precision)
     if learn.is_main: config.save(folder/'config.json')
     learn.fit(resume=resume)
     dvae = learn.export_model()

@@ -112,6 +112,7 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
                 resume:bool=False, # continue from the newest checkpoint in RUN/prior/checkpoints
                 eval_every:int=250, checkpoint_every:int=250, seed:int=0,
                 accelerator:Accelerator|None=None, cbs:list=(), # extra learner callbacks
+                mixed_precision:str='no', # 'bf16': the forward under autocast (`Learner`)
                 **overrides # PriorConfig fields
                ) -> Prior:
     "Train the prior on `RUN/tokens`; writes `RUN/prior/` (EMA weights, config, metrics, checkpoints) and returns it."
@@ -144,7 +145,7 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
                     cbs=[Schedules(lr=sched_warmup_cos(lr, lr / 20, warmup)), EMA(ema_decay, ema_every),
                          CSVLogger(out/'metrics.csv'), Progress(), Checkpoint(out/'checkpoints', checkpoint_every),
                          EveryN(validate, eval_every, order=15), *cbs],
-                    clip=4.0, accelerator=accelerator)
+                    clip=4.0, accelerator=accelerator, mixed_precision=mixed_precision)
     learn.fit(resume=resume)
     prior = learn.export_model()
     if learn.is_main: prior.save_pretrained(out)
