@@ -45,11 +45,11 @@ class PipelineConfig(Config):
         return max(10, round(getattr(self, f'{name}_steps') * self.minutes / 15 * self.speed))
 
 # %% ../nbs/12_pipeline.ipynb #517e007c
-# seconds per update that `calibrate` measures where the default step counts take ~14 minutes (840 s) of stages. A
-# fresh-clone quickstart of 2026-12-02 03:10 measured 0.97 of the speed of 0.092 s / 0.377 s in one pass (a first pass
-# in a fresh process runs 5–10% slow, so about 1.02 in two) and its stages then summed 675 s at 0.97 of the default
-# counts (about 690 s at the defaults): 840 s is 840 / 690 of that speed's seconds, ±10% (the machine's minute-to-minute noise)
-REFERENCE_SECONDS = dict(dvae=0.110, prior=0.450)
+# seconds per update (fp32) that `calibrate` measures where the default step counts take ~12.8 minutes (770 s) of
+# stages, which leaves the ~90 s of a fresh clone's `.venv` build and imports inside 15 minutes. At 0.110 s / 0.450 s a
+# fresh clone of 2026-12-02 04:35 read speed 1.94 in bf16 and its stages summed 841 s (wall clock 15 min 12 s):
+# 770 s in 0.91 of that time, with ~70 s (token cache, evaluation) that do not scale. ±10%, the machine's noise
+REFERENCE_SECONDS = dict(dvae=0.100, prior=0.410)
 
 def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
     "This machine's training speed for `cfg` against `REFERENCE_SECONDS` in the faster of fp32 and bf16 autocast, and that one ('no' or 'bf16'); (1, 'no') on a GPU or for presets other than tiny."
