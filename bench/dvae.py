@@ -4,6 +4,7 @@ same wall-clock time on the same images, 64×64 → 8×8, K = 512).
 
     .venv/bin/python bench/dvae.py                 # both parts; the peer needs bench/peer_env.sh once
     .venv/bin/python bench/dvae.py --skip-peer     # ours only
+    .venv/bin/python bench/dvae.py --mixed-precision bf16   # both models' forward passes under bf16 autocast
 """
 import argparse, json, shutil, subprocess, sys, time
 from pathlib import Path
@@ -35,15 +36,16 @@ def main():
     ap.add_argument('--preset-emoji', default='tiny')
     ap.add_argument('--skip-peer', action='store_true')
     ap.add_argument('--skip-shapes', action='store_true')
+    ap.add_argument('--mixed-precision', choices=['no', 'bf16'], default='no', help="'bf16': ours and the peer under bf16 autocast")
     ap.add_argument('--out', default=str(HERE/'out'/'dvae'))
     a = ap.parse_args()
     torch.set_num_threads(1)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     for f in ('shapes', 'emoji'): shutil.rmtree(out/f, ignore_errors=True)  # each run of the benchmark trains afresh
-    rows = []
+    rows = [('mixed precision, both models', a.mixed_precision)]
     if not a.skip_shapes:
         t0 = time.time()
-        dvae, _ = train_dvae('shapes', out/'shapes', steps=a.shapes_steps, split='train', progress=False)
+        dvae, _ = train_dvae('shapes', out/'shapes', steps=a.shapes_steps, split='train', progress=False, mixed_precision=a.mixed_precision)
         dt = time.time() - t0
         seen, seen_orig = shapes_accuracy(dvae, 'train'); held, held_orig = shapes_accuracy(dvae, 'heldout')
         val = torch.stack([ShapesDataset(512, seed=40_000, split='all')[i][0] for i in range(512)])
@@ -58,7 +60,7 @@ def main():
     stack = lambda ds: (torch.stack([ds[i][0] for i in range(len(ds))]) * 255).round().byte()
     torch.save({'train': stack(tr), 'val': stack(va)}, out/'emoji_split.pt')
     t0 = time.time()
-    dvae, _ = train_dvae(EMOJI, out/'emoji', preset=a.preset_emoji, steps=a.emoji_steps, progress=False)
+    dvae, _ = train_dvae(EMOJI, out/'emoji', preset=a.preset_emoji, steps=a.emoji_steps, progress=False, mixed_precision=a.mixed_precision)
     ours_s = time.time() - t0
     ev = evaluate_dvae(dvae, torch.load(out/'emoji_split.pt')['val'].float() / 255)
     rows += [('emoji: ours train time (s)', f'{ours_s:.0f}'), ('emoji: ours training images/s', f'{a.emoji_steps*16/ours_s:.0f}'),
@@ -67,7 +69,7 @@ def main():
     if not a.skip_peer:
         py = HERE/'.venv-peer'/'bin'/'python'
         if not py.exists(): sys.exit('no bench/.venv-peer: run bench/peer_env.sh first (or pass --skip-peer)')
-        subprocess.run([str(py), str(HERE/'peer_dvae.py'), str(out/'emoji_split.pt'), str(ours_s), str(out/'peer.json')], check=True)
+        subprocess.run([str(py), str(HERE/'peer_dvae.py'), str(out/'emoji_split.pt'), str(ours_s), str(out/'peer.json'), a.mixed_precision], check=True)
         peer = json.loads((out/'peer.json').read_text())
         rows += [('emoji: peer (dalle-pytorch DiscreteVAE) train time (s)', f"{peer['train_seconds']:.0f}"),
                  ('emoji: peer training images/s', f"{peer['images_per_s']:.0f}"),

@@ -1,7 +1,7 @@
 """The peer for bench/dvae.py: dalle-pytorch's `DiscreteVAE`, trained for a wall-clock budget.
 
 Runs inside bench/.venv-peer (see bench/peer_env.sh), never the project's venv:
-    bench/.venv-peer/bin/python bench/peer_dvae.py DATA.pt SECONDS OUT.json
+    bench/.venv-peer/bin/python bench/peer_dvae.py DATA.pt SECONDS OUT.json [no|bf16]
 DATA.pt holds uint8 tensors `train` and `val` (N, 3, 64, 64), written by bench/dvae.py, so both models see the
 same images. Prints and writes the hard (argmax) reconstruction PSNR on `val`.
 """
@@ -14,7 +14,7 @@ def _stub_taming():
     sys.modules['taming.models.vqgan'].VQModel = type('VQModel', (), {})
     sys.modules['taming.models.vqgan'].GumbelVQ = type('GumbelVQ', (), {})
 
-def main(data_path, seconds, out_path, threads=1, batch_size=16, lr=1e-3, seed=0):
+def main(data_path, seconds, out_path, mixed_precision='no', threads=1, batch_size=16, lr=1e-3, seed=0):
     torch.set_num_threads(threads); torch.manual_seed(seed)
     _stub_taming()
     from dalle_pytorch import DiscreteVAE
@@ -28,7 +28,7 @@ def main(data_path, seconds, out_path, threads=1, batch_size=16, lr=1e-3, seed=0
     step, t0 = 0, time.time()
     while time.time() - t0 < seconds:
         idx = torch.randint(len(train), (batch_size,), generator=g)
-        loss = vae(train[idx], return_loss=True)
+        with torch.autocast('cpu', torch.bfloat16, enabled=mixed_precision == 'bf16'): loss = vae(train[idx], return_loss=True)
         opt.zero_grad(); loss.backward(); opt.step(); step += 1
     train_s = time.time() - t0
     vae.eval(); ps = []
@@ -43,4 +43,4 @@ def main(data_path, seconds, out_path, threads=1, batch_size=16, lr=1e-3, seed=0
                used=(torch.bincount(codes.flatten(), minlength=512) > 0).float().mean().item())
     print(json.dumps(res)); open(out_path, 'w').write(json.dumps(res))
 
-if __name__ == '__main__': main(sys.argv[1], float(sys.argv[2]), sys.argv[3])
+if __name__ == '__main__': main(sys.argv[1], float(sys.argv[2]), sys.argv[3], *sys.argv[4:5])
