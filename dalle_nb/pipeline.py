@@ -45,11 +45,12 @@ class PipelineConfig(Config):
         return max(10, round(getattr(self, f'{name}_steps') * self.minutes / 15 * self.speed))
 
 # %% ../nbs/12_pipeline.ipynb #517e007c
-# seconds per update (fp32) that `calibrate` measures where the default step counts take ~12.8 minutes (770 s) of
-# stages, which leaves the ~90 s of a fresh clone's `.venv` build and imports inside 15 minutes. At 0.110 s / 0.450 s a
-# fresh clone of 2026-12-02 04:35 read speed 1.94 in bf16 and its stages summed 841 s (wall clock 15 min 12 s):
-# 770 s in 0.91 of that time, with ~70 s (token cache, evaluation) that do not scale. ±10%, the machine's noise
-REFERENCE_SECONDS = dict(dvae=0.100, prior=0.410)
+# seconds per update (fp32) that `calibrate` measures where the default step counts take ~12 minutes (730 s) of stages,
+# which leaves the ~90 s of a fresh clone's `.venv` build and imports, and the machine's ±10%, inside 15 minutes. Fresh
+# clones of 2026-12-02 read speed 1.94 in bf16 at 0.110 s / 0.450 s (04:35) and 1.93 at 0.100 s / 0.410 s (04:55), and
+# their stages summed 841 s and 827 s (wall clock 15 min 12 s and 14 min 58 s), ~70 s of it (token cache, evaluation)
+# not scaling with the counts: 0.090 s / 0.370 s would have given them ~700 s and ~750 s
+REFERENCE_SECONDS = dict(dvae=0.090, prior=0.370)
 
 def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
     "This machine's training speed for `cfg` against `REFERENCE_SECONDS` in the faster of fp32 and bf16 autocast, and that one ('no' or 'bf16'); (1, 'no') on a GPU or for presets other than tiny."
