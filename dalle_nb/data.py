@@ -283,7 +283,7 @@ class ShardDataset(IterableDataset):
     def __iter__(self):
         self.skipped, n = [], 0
         for s in self.pipe:
-            key = s.get('__key__', '?'); ext = next((e for e in ('png', 'jpg', 'jpeg', 'webp', 'bmp', 'gif', 'tif', 'tiff') if e in s), None)
+            key = s.get('__key__', '?'); ext = next((e[1:] for e in IMAGE_EXTS if e[1:] in s), None)
             try:
                 if ext is None: raise BadFile('no image in sample')
                 if self.with_captions and 'txt' not in s: raise BadFile('caption missing (no .txt in sample)')

@@ -8,7 +8,7 @@ __all__ = ['REFERENCE_SECONDS', 'STAGES', 'PipelineConfig', 'calibrate', 'datase
            'stage_eval', 'stage_report', 'quickstart']
 
 # %% ../nbs/12_pipeline.ipynb #dd7a08a4
-import dataclasses, json, time
+import dataclasses, inspect, json, time
 from pathlib import Path
 import torch
 from .core import *
@@ -58,6 +58,8 @@ def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
     from dalle_nb.dvae import DVAE, DVAEConfig
     from dalle_nb.prior import Prior, PriorConfig
     from dalle_nb.train_prior import prior_loss
+    from dalle_nb.train_dvae import train_dvae
+    recipe = {k: p.default for k, p in inspect.signature(train_dvae).parameters.items()} # the dVAE's defaults, as the quickstart trains it
     g = torch.Generator().manual_seed(0)
     def seconds_per_update(model, loss, n, warmup, bf16):
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
@@ -72,14 +74,14 @@ def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
             best = min(best, (time.perf_counter() - t) / n)
         return best
     x = torch.rand(16, 3, cfg.image_size, cfg.image_size, generator=g)
-    hard = lambda i: i >= 0.3 * updates # the decoder phase's share of the updates (`train_dvae`'s pct_decoder)
+    hard = lambda i: i >= updates - round(recipe['pct_decoder'] * updates) # the last updates are the decoder phase's
     pc = PriorConfig.preset('tiny', text_len=cfg.text_len, text_vocab=512) # the shapes captions' BPE has ~350 tokens
     text = torch.randint(1, pc.text_vocab, (cfg.prior_batch, pc.text_len), generator=g)
     image = torch.randint(0, pc.image_vocab, (cfg.prior_batch, pc.grid ** 2), generator=g)
     seconds = {}
     for mp in ('no', 'bf16'):
         dvae, prior = DVAE(DVAEConfig.preset('tiny')), Prior(pc)
-        t_dvae = seconds_per_update(dvae, lambda i: dvae(x, tau=0.5, hard=hard(i), gamma=20.)['loss'], updates, (0, 0, updates - 1, updates - 1), mp == 'bf16')
+        t_dvae = seconds_per_update(dvae, lambda i: dvae(x, tau=0.5, hard=hard(i), gamma=recipe['gamma'])['loss'], updates, (0, 0, updates - 1, updates - 1), mp == 'bf16')
         t_prior = seconds_per_update(prior, lambda i: prior_loss(prior, text, image)['loss'], max(2, updates // 3), (0, 0), mp == 'bf16')
         seconds[mp] = cfg.dvae_steps * t_dvae + cfg.prior_steps * t_prior
     mp = min(seconds, key=seconds.get)
