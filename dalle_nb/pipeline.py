@@ -122,7 +122,7 @@ def stage_dvae(run:Path, cfg:PipelineConfig, train, val) -> Path:
 def stage_tokens(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Every image encoded once by the dVAE, every caption by the tokenizer: `RUN/tokens/`."
     from dalle_nb.train_prior import encode_tokens
-    return encode_tokens(run, {'train': train, 'val': val})
+    return encode_tokens(run, {'train': train, 'val': val}, seed=cfg.seed)
 
 def stage_prior(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Stage 2, the prior on the token cache: `RUN/prior/`."

@@ -6,7 +6,7 @@
 __all__ = ['PAD', 'Encoded', 'TextTokenizer', 'untruncated_lengths', 'token_length_figure']
 
 # %% ../nbs/02_tokenizer.ipynb #7c5a1cab
-import json
+import json, random
 from pathlib import Path
 from typing import NamedTuple
 import torch
@@ -32,7 +32,7 @@ class TextTokenizer:
         if not tokenizer.padding or tokenizer.padding.get('length') is None:
             raise ValueError('tokenizer.json has no fixed padding length: train it with `TextTokenizer.train`')
         self.text_len, self.pad_id = tokenizer.padding['length'], tokenizer.padding['pad_id']
-        self._dropout = {} # dropout p -> a copy of the tokenizer with BPE dropout p
+        self._bpe = None # (merge ranks, vocabulary) for BPE dropout, read from the tokenizer on first use
 
     @classmethod
     def train(cls, captions, # an iterable of caption strings
@@ -55,19 +55,38 @@ class TextTokenizer:
     @property
     def vocab_size(self) -> int: return self.tokenizer.get_vocab_size()
 
-    def _with_dropout(self, p):
-        if not p: return self.tokenizer
-        if p not in self._dropout:
-            d = json.loads(self.tokenizer.to_str()); d['model']['dropout'] = p
-            self._dropout[p] = Tokenizer.from_str(json.dumps(d))
-        return self._dropout[p]
+    def _dropout_ids(self, text:str, p:float, rng:random.Random) -> list[int]:
+        "`text`'s ids under BPE dropout: each round applies the best-ranked merge whose p-coin lets it through (as HF's BPE does)."
+        if self._bpe is None:
+            m = json.loads(self.tokenizer.to_str())['model']
+            self._bpe = ({tuple(pair.split(' ') if isinstance(pair, str) else pair): r for r, pair in enumerate(m['merges'])}, m['vocab'])
+        ranks, vocab = self._bpe
+        ids = []
+        for word, _ in self.tokenizer.pre_tokenizer.pre_tokenize_str(self.tokenizer.normalizer.normalize_str(text)):
+            syms = list(word)
+            while len(syms) > 1:
+                best, at = None, 0
+                for i in range(len(syms) - 1):
+                    r = ranks.get((syms[i], syms[i+1]))
+                    if r is not None and (best is None or r < best) and rng.random() >= p: best, at = r, i
+                if best is None: break
+                syms[at:at+2] = [syms[at] + syms[at+1]]
+            ids += [vocab[s] for s in syms]
+        return ids
 
     def encode(self, texts:str|list[str], # one caption or a batch
                dropout:float=0.0, # BPE dropout probability (training only; the paper uses 0.1)
+               rng:random.Random|None=None, # the dropout's draws (None: a fresh, unseeded generator)
               ) -> Encoded:
         "Token ids, pad positions and truncation flags for `texts`."
         if isinstance(texts, str): texts = [texts]
-        encs = self._with_dropout(dropout).encode_batch(list(texts))
+        if dropout:
+            rng = rng or random.Random()
+            rows, L = [self._dropout_ids(t, dropout, rng) for t in texts], self.text_len
+            ids = torch.tensor([r[:L] + [self.pad_id] * (L - len(r)) for r in rows], dtype=torch.long).view(len(rows), L)
+            pad = torch.arange(L)[None] >= torch.tensor([min(len(r), L) for r in rows])[:, None]
+            return Encoded(ids, pad, torch.tensor([len(r) > L for r in rows], dtype=torch.bool))
+        encs = self.tokenizer.encode_batch(list(texts))
         ids = torch.tensor([e.ids for e in encs], dtype=torch.long).view(len(encs), self.text_len)
         pad = torch.tensor([e.attention_mask for e in encs], dtype=torch.bool).view(len(encs), self.text_len).logical_not()
         return Encoded(ids, pad, torch.tensor([bool(e.overflowing) for e in encs], dtype=torch.bool))

@@ -6,7 +6,7 @@
 __all__ = ['encode_tokens', 'TokenDataset', 'prior_loss', 'prior_batch', 'evaluate_prior', 'train_prior', 'loss_figure']
 
 # %% ../nbs/08_train_prior.ipynb #eed31ac3
-import json, math, os, time
+import json, math, os, random, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -30,15 +30,16 @@ def encode_tokens(run:str|Path, # a run folder with `tokenizer.json` and `dvae/`
                   splits:dict, # split name -> dataset of (image, caption)
                   variants:int=4, # BPE-dropout variants per caption, besides the plain one
                   bpe_dropout:float=0.1, # the paper's BPE dropout
+                  seed:int=0, # the dropout's draws: the same seed, the same cache
                   batch_size:int=256, log=print) -> Path:
     "Encode every split into `RUN/tokens/`; returns the folder."
     run = Path(run); out = run/'tokens'; out.mkdir(parents=True, exist_ok=True)
     tok, dvae = TextTokenizer.load(run/'tokenizer.json'), DVAE.from_pretrained(run/'dvae').eval()
     if max(tok.vocab_size, dvae.config.vocab_size) > 2**16: raise ValueError('vocabularies above 65,536 do not fit the uint16 token cache')
     meta = dict(text_len=tok.text_len, text_vocab=tok.vocab_size, pad_id=tok.pad_id, image_vocab=dvae.config.vocab_size,
-                grid=dvae.config.grid_size, variants=variants + 1, bpe_dropout=bpe_dropout, splits={})
+                grid=dvae.config.grid_size, variants=variants + 1, bpe_dropout=bpe_dropout, seed=seed, splits={})
     for split, ds in splits.items():
-        n, t0, g = len(ds), time.perf_counter(), dvae.config.grid_size
+        n, t0, g, rng = len(ds), time.perf_counter(), dvae.config.grid_size, random.Random(f'{seed}:{split}')
         img_path, txt_path = out/f'{split}_image.npy', out/f'{split}_text.npy'
         tmp_img, tmp_txt = out/f'.{split}_image.tmp.npy', out/f'.{split}_text.tmp.npy'
         codes = np.lib.format.open_memmap(tmp_img, 'w+', np.uint16, (n, g * g))
@@ -48,7 +49,7 @@ def encode_tokens(run:str|Path, # a run folder with `tokenizer.json` and `dvae/`
             b = len(caps)
             codes[i:i+b] = dvae.encode(images).flatten(1).numpy().astype(np.uint16)
             texts[i:i+b, 0] = tok.encode(caps).ids.numpy()
-            for v in range(1, variants + 1): texts[i:i+b, v] = tok.encode(caps, dropout=bpe_dropout).ids.numpy()
+            for v in range(1, variants + 1): texts[i:i+b, v] = tok.encode(caps, dropout=bpe_dropout, rng=rng).ids.numpy()
             i += b
         codes.flush(); texts.flush(); del codes, texts
         os.replace(tmp_img, img_path); os.replace(tmp_txt, txt_path)
