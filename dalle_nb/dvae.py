@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DVAEConfig', 'dvae_conv', 'EncoderBlock', 'DecoderBlock', 'Encoder', 'Decoder', 'map_pixels', 'unmap_pixels',
-           'logit_laplace_nll', 'gaussian_nll', 'DVAE']
+           'logit_laplace_nll', 'gaussian_nll', 'gumbel_softmax', 'DVAE']
 
 # %% ../nbs/03_dvae.ipynb #fc96493d
 import dataclasses, math
@@ -130,6 +130,15 @@ def gaussian_nll(x:Tensor, # target pixels in [0,1], (B, C, H, W)
     mu = stats[:, :x.shape[1]]
     return 0.5 * ((torch.sigmoid(mu) - map_pixels(x, eps)) / sigma) ** 2 + math.log(sigma) + 0.5 * math.log(2 * math.pi)
 
+# %% ../nbs/03_dvae.ipynb #f7fae0b9
+def gumbel_softmax(logits:Tensor, # (B, K, …) logits over dim 1
+                   tau:float=1.0 # temperature
+                  ) -> Tensor:
+    "The gumbel-softmax relaxation softmax((logits + g) / τ) over dim 1, g ~ Gumbel(0, 1) as −log(−log u) from uniform u."
+    u = torch.rand(logits.shape, dtype=torch.float32, device=logits.device)
+    return ((logits.float() - u.log().neg().log()) / tau).softmax(1).to(logits.dtype)
+
+
 # %% ../nbs/03_dvae.ipynb #b4f14313
 class DVAE(nn.Module, Pretrained):
     "The paper's discrete VAE: `encode` images to (B, h, w) codes, `decode` codes to images, `forward` gives the loss."
@@ -178,19 +187,23 @@ class DVAE(nn.Module, Pretrained):
                 beta:float=1.0, # KL weight
                 hard:bool=False, # decode the argmax one-hot instead of the relaxation: the decoder alone learns, no gradient reaches the encoder
                 gamma:float=0.0, # weight of the codebook-diversity term (0: the paper's loss)
+                codes:Tensor|None=None, # with `hard`: the images' argmax codes (B, h, w) where they are known, so the encoder is not run
                ) -> dict:
-        "Loss (nats per sub-pixel) and its parts: `loss`, `rec` (NLL), `kl`, `diversity`, plus `logits` and `recon` images."
+        "Loss (nats per sub-pixel) and its parts, `rec` (NLL) and, unless `hard`, `kl`, `diversity` and the `logits`; the argmax `codes` and the `recon` images."
         B, C, H, W = images.shape
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not hard):
-            logits = self.logits(images)                                      # (B, K, h, w)
-        if hard: z = F.one_hot(logits.argmax(1), self.config.vocab_size).permute(0, 3, 1, 2).to(logits.dtype)
-        else: z = F.gumbel_softmax(logits, tau=tau, hard=False, dim=1)        # (B, K, h, w)
+        n, K = C * H * W, self.config.vocab_size
+        if hard: # the encoder gets no gradient, so its KL and diversity terms would change nothing: not computed
+            if codes is None: codes = self.encode(images)
+            stats = self.decoder(F.one_hot(codes, K).permute(0, 3, 1, 2).float())
+            rec = self.nll(images, stats).sum((1, 2, 3)).mean()
+            return dict(loss=rec / n, rec=rec / n, codes=codes, recon=self.stats_to_images(stats))
+        logits = self.logits(images)                                          # (B, K, h, w)
+        z = gumbel_softmax(logits, tau)                                       # (B, K, h, w)
         stats = self.decoder(z)                                               # (B, 2C, H, W)
         rec = self.nll(images, stats).sum((1, 2, 3)).mean()
         logq = logits.log_softmax(1)
-        kl = (logq.exp() * (logq + math.log(self.config.vocab_size))).sum((1, 2, 3)).mean()  # KL(q ‖ uniform), per image
+        kl = (logq.exp() * (logq + math.log(K))).sum((1, 2, 3)).mean()      # KL(q ‖ uniform), per image
         qbar = logq.exp().mean((0, 2, 3))                                     # (K,) codes' average use in the batch
-        div = (qbar * (qbar.clamp_min(1e-12).log() + math.log(self.config.vocab_size))).sum() * logits[0, 0].numel()  # KL(q̄ ‖ uniform), per image
-        n = C * H * W
+        div = (qbar * (qbar.clamp_min(1e-12).log() + math.log(K))).sum() * logits[0, 0].numel()  # KL(q̄ ‖ uniform), per image
         return dict(loss=(rec + beta * kl + gamma * div) / n, rec=rec / n, kl=kl / n, diversity=div / n, logits=logits,
-                    recon=self.stats_to_images(stats))
+                    codes=logits.detach().argmax(1), recon=self.stats_to_images(stats))

@@ -114,7 +114,7 @@ def train_rerank(run:str|Path, # a run folder with tokenizer.json
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     seed_everything(seed)
     model = Reranker(cfg)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05, fused=True) # fused: one kernel, not a loop over tensors (`learner`)
     if accelerator.is_main_process: out.mkdir(parents=True, exist_ok=True); cfg.save(out/'config.json')
     def step_fn(model, batch, learn):
         images, caps = batch

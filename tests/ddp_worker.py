@@ -14,6 +14,9 @@ out.mkdir(parents=True, exist_ok=True)
 r = acc.process_index
 save_file({k: v.contiguous() for k, v in prior.state_dict().items()}, str(out/f'rank{r}.safetensors'))
 (out/f'rank{r}.json').write_text(json.dumps(dict(num_processes=acc.num_processes, rank=r)))
-dvae, learn = train_dvae('shapes', out/'dvae_run', steps=4, batch_size=4, ckpt_every=100, progress=False)
+# 8 images, so the decoder phase's 3 steps of 4 see some twice: its code cache (one per rank) is in play
+from dalle_nb.data import ShapesDataset
+dvae, learn = train_dvae((ShapesDataset(8, split='train'), ShapesDataset(4, seed=1, split='train')), out/'dvae_run', steps=4, batch_size=4,
+                         ckpt_every=100, progress=False)
 save_file({k: v.contiguous() for k, v in dvae.state_dict().items()}, str(out/f'dvae_rank{r}.safetensors'))
 (out/f'dvae_rank{r}.json').write_text(json.dumps(dict(num_processes=learn.accelerator.num_processes)))

@@ -8,10 +8,13 @@ from safetensors.torch import load_file
 SCRIPT = """
 import sys, time
 from dalle_nb.learner import Callback
+from dalle_nb.data import ShapesDataset
 from dalle_nb.train_dvae import train_dvae
 class Slow(Callback):
     def after_step(self, learn): time.sleep(0.15)
-train_dvae('shapes', sys.argv[1], steps=40, batch_size=4, ckpt_every=10, log_every=5, recon_every=20, progress=False,
+# 64 images: the decoder phase (steps 12-40, 112 images) sees some twice, so its code cache is in play, and in the checkpoints
+data = ShapesDataset(64, seed=0, split='train'), ShapesDataset(16, seed=1, split='train')
+train_dvae(data, sys.argv[1], steps=40, batch_size=4, ckpt_every=10, log_every=5, recon_every=20, progress=False,
            resume=sys.argv[2] == 'resume', threads=1, n_hid=8, n_init=16, vocab_size=64, cbs=[Slow()])
 """
 
@@ -27,6 +30,8 @@ def test_sigkill_resume(tmp_path):
         assert p.poll() is None, 'training ended before it could be killed'
         time.sleep(0.05)
     os.kill(p.pid, signal.SIGKILL); p.wait()
+    caches = [d['codes'] for f in ck.glob('custom_checkpoint_*.pkl') if 'codes' in (d := torch.load(f, weights_only=False))]
+    assert len(caches) == 1 and (caches[0] >= 0).any() and (caches[0] < 0).any(), 'no half-filled code cache in the checkpoint'
     assert not (part/'dvae'/'model.safetensors').exists(), 'killed too late: the run had finished'
     assert _run(part, 'resume').wait(timeout=120) == 0
     a, b = load_file(full/'dvae'/'model.safetensors'), load_file(part/'dvae'/'model.safetensors')
