@@ -32,7 +32,7 @@ class TextTokenizer:
         if not tokenizer.padding or tokenizer.padding.get('length') is None:
             raise ValueError('tokenizer.json has no fixed padding length: train it with `TextTokenizer.train`')
         self.text_len, self.pad_id = tokenizer.padding['length'], tokenizer.padding['pad_id']
-        self._bpe = None # (merge ranks, vocabulary) for BPE dropout, read from the tokenizer on first use
+        self._bpe = None # BPE dropout's tables, made on first use (`_dropout_ids`)
 
     @classmethod
     def train(cls, captions, # an iterable of caption strings
@@ -56,21 +56,24 @@ class TextTokenizer:
     def vocab_size(self) -> int: return self.tokenizer.get_vocab_size()
 
     def _dropout_ids(self, text:str, p:float, rng:random.Random) -> list[int]:
-        "`text`'s ids under BPE dropout: each round applies the best-ranked merge whose p-coin lets it through (as HF's BPE does)."
+        "`text`'s ids under BPE dropout, as HF's BPE: each round tries the possible merges best-ranked first, each passing its coin with probability 1 − p; the first to pass is applied, and a word whose every coin fails is done."
         if self._bpe is None:
             m = json.loads(self.tokenizer.to_str())['model']
-            self._bpe = ({tuple(pair.split(' ') if isinstance(pair, str) else pair): r for r, pair in enumerate(m['merges'])}, m['vocab'])
-        ranks, vocab = self._bpe
+            ranks = {tuple(pair.split(' ') if isinstance(pair, str) else pair): r for r, pair in enumerate(m['merges'])}
+            self._bpe = ranks, m['vocab'], {}, {} # merge ranks, vocabulary; words of a text, merges out of a split (memos)
+        ranks, vocab, words, moves = self._bpe
+        if len(moves) > 1_000_000: words.clear(); moves.clear() # bounded memos
+        if (ws := words.get(text)) is None:
+            ws = words[text] = [tuple(w) for w, _ in self.tokenizer.pre_tokenizer.pre_tokenize_str(self.tokenizer.normalizer.normalize_str(text))]
         ids = []
-        for word, _ in self.tokenizer.pre_tokenizer.pre_tokenize_str(self.tokenizer.normalizer.normalize_str(text)):
-            syms = list(word)
-            while len(syms) > 1:
-                best, at = None, 0
-                for i in range(len(syms) - 1):
-                    r = ranks.get((syms[i], syms[i+1]))
-                    if r is not None and (best is None or r < best) and rng.random() >= p: best, at = r, i
-                if best is None: break
-                syms[at:at+2] = [syms[at] + syms[at+1]]
+        for syms in ws:
+            while True:
+                if (nexts := moves.get(syms)) is None: # the splits one merge away, best-ranked merge first
+                    nexts = moves[syms] = [s for *_, s in sorted((ranks[pair], i, syms[:i] + (pair[0] + pair[1],) + syms[i+2:])
+                                                                 for i, pair in enumerate(zip(syms, syms[1:])) if pair in ranks)]
+                for s in nexts:
+                    if rng.random() >= p: syms = s; break
+                else: break
             ids += [vocab[s] for s in syms]
         return ids
 
