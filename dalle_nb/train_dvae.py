@@ -56,7 +56,7 @@ def codebook_usage(tokens:Tensor, # LongTensor of codes, any shape
     return dict(counts=counts, used=float((counts > 0).float().mean()), perplexity=float(ent.exp()))
 
 class CodeCache(Callback):
-    "The decoder phase's argmax codes of each of `n` training images, -1 until computed: its encoder is frozen, so once is enough. Checkpointed, so a resumed run decodes the same codes."
+    "The decoder phase's argmax codes of each of `n` training images, -1 until computed: its encoder is frozen and an index's image fixed (no random augmentation here), so once is enough. Checkpointed, so a resumed run decodes the same codes."
     def __init__(self, n:int, grid:int): self.codes = torch.full((n, grid, grid), -1, dtype=torch.int16)
     def state_dict(self): return {'codes': self.codes}
     def load_state_dict(self, d): self.codes = d['codes'].clone()
