@@ -76,13 +76,13 @@ def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
             for i in range(n): update(i)
             best = min(best, (time.perf_counter() - t) / n)
         return best
-    x = torch.rand(16, 3, cfg.image_size, cfg.image_size, generator=g)
-    hard = lambda i: i >= updates - round(recipe['pct_decoder'] * updates) # the last updates are the decoder phase's
+    x = torch.rand(recipe['batch_size'], 3, cfg.image_size, cfg.image_size, generator=g)
+    first_hard = updates - round(recipe['pct_decoder'] * updates)
+    hard = lambda i: i >= first_hard # the last updates are the decoder phase's ...
     # ... which run the frozen encoder only on images they have not seen yet (`train_dvae`'s code cache): on shapes,
     # the first n_train of the decoder phase's images; elsewhere (size unknown here) every one, to err short
-    n_hard = cfg.dvae_steps * recipe['pct_decoder'] * 16
+    n_hard = cfg.dvae_steps * recipe['pct_decoder'] * recipe['batch_size']
     miss = min(1., cfg.n_train / max(n_hard, 1)) if cfg.data == 'shapes' else 1.
-    first_hard = updates - round(recipe['pct_decoder'] * updates)
     encodes = lambda i: i - first_hard < round(miss * (updates - first_hard)) # this timed decoder-phase update runs the encoder
     pc = PriorConfig.preset('tiny', text_len=cfg.text_len, text_vocab=512) # the shapes captions' BPE has ~350 tokens
     text = torch.randint(1, pc.text_vocab, (cfg.prior_batch, pc.text_len), generator=g)
