@@ -3,6 +3,11 @@ requires_grad, forward, backward): `dalle_nb.masks.attend(impl='sparse')` vs den
 (`attend(impl='dense')`: SDPA with the kind's boolean mask) vs plain causal SDPA (`is_causal=True`).
 
 Run:  .venv/bin/python bench/attention.py [--repeats 7] [--threads N] [--shapes paper tiny]
+      .venv/bin/python bench/attention.py --train [--threads 2]
+
+`--train` times whole training updates of the tiny prior (batch 32, L = 96, AdamW), fp32 and under bf16 autocast,
+with the masked attention that `attend` runs there (`dense_attention`: scores, fp32 softmax, weighted sum) against
+the same model calling `scaled_dot_product_attention` with the boolean mask, alternating in one process.
 
 Every figure comes from a fresh subprocess per (shape, variant, kind):
 - time: one warm-up pass, then `repeats` timed passes; the median (and min) is reported.
@@ -92,14 +97,47 @@ def run(shape, variant, kind, what, a):
 def measure(shape, variant, kind, a):
     return {**run(shape, variant, kind, 'time', a), **run(shape, variant, kind, 'memory', a)}
 
+def train_updates(a, rounds=6, steps=8):
+    "Median ms per prior update (tiny preset, batch 32), `dense_attention` vs SDPA with the same mask, alternating."
+    import torch, torch.nn.functional as F
+    import dalle_nb.masks as M
+    from dalle_nb.prior import Prior, PriorConfig
+    from dalle_nb.train_prior import prior_loss
+    if a.threads: torch.set_num_threads(a.threads)
+    ours = M.dense_attention
+    sdpa = lambda q, k, v, mask: F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.device))
+    cfg = PriorConfig.preset('tiny', text_vocab=1000)
+    torch.manual_seed(0)
+    text, image = torch.randint(1, 1000, (32, cfg.text_len)), torch.randint(0, cfg.image_vocab, (32, cfg.grid ** 2))
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; tiny prior, batch 32, L {cfg.seq_len}: "
+          f"{rounds} rounds of {steps} updates per variant, alternating (median ms per update)")
+    for amp in (False, True):
+        times, losses = {'dense_attention': [], 'sdpa': []}, {}
+        for r in range(rounds):
+            for name, f in (('dense_attention', ours), ('sdpa', sdpa)):
+                M.dense_attention = f
+                torch.manual_seed(0); model = Prior(cfg); opt = torch.optim.AdamW(model.parameters(), 1e-3, fused=True)
+                for i in range(steps + 1):
+                    t0 = time.perf_counter()
+                    with torch.autocast('cpu', torch.bfloat16, enabled=amp): loss = prior_loss(model, text, image)['loss']
+                    loss.backward(); opt.step(); opt.zero_grad()
+                    if i: times[name].append(time.perf_counter() - t0) # the first update is a warm-up
+                losses[name] = loss.item()
+        M.dense_attention = ours
+        o, s_ = (statistics.median(times[n]) * 1e3 for n in ('dense_attention', 'sdpa'))
+        print(f"{'bf16 autocast' if amp else 'fp32':14s} dense_attention {o:6.1f} ms   SDPA {s_:6.1f} ms   SDPA/ours {s_ / o:4.2f}×   "
+              f"loss after {steps} updates {losses['dense_attention']:.4f} / {losses['sdpa']:.4f}", flush=True)
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--repeats', type=int, default=7, help='timed passes per variant (median reported)')
     ap.add_argument('--threads', type=int, default=0, help='torch threads (default: torch\'s own default)')
     ap.add_argument('--shapes', nargs='+', default=list(SHAPES), choices=list(SHAPES))
+    ap.add_argument('--train', action='store_true', help='time tiny-prior training updates instead (see above)')
     ap.add_argument('--one', nargs=4, metavar=('SHAPE', 'VARIANT', 'KIND', 'WHAT'), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one: return one(*a.one, a.repeats, a.threads)
+    if a.train: return train_updates(a)
     import torch
     from dalle_nb.masks import sparse_pays
     print(f"torch {torch.__version__}, {a.threads or torch.get_num_threads()} threads, {os.cpu_count()} CPUs; fp32, "

@@ -92,8 +92,14 @@ def untranspose_image_states(x:Tensor, # (…, L, D) states with image tokens in
 def dense_attention(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each
                     mask:Tensor # (L, L) bool, True where query may attend key
                    ) -> Tensor:
-    "Reference attention: `scaled_dot_product_attention` with a boolean mask, (B, H, L, D)."
-    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.device))
+    "Attention under a boolean mask with all L×L scores, (B, H, L, D): on a GPU `scaled_dot_product_attention`; on CPU scores, softmax (fp32 at least) and weighted sum as three ops."
+    mask = mask.to(q.device)
+    if q.device.type != 'cpu': return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    # on CPU, SDPA's fused kernel took 36 ms for one tiny-preset training layer's forward + backward under bf16 autocast (batch 32, L 96),
+    # these three ops 14 ms: a whole prior update is 1.27x faster (`bench/attention.py --train`)
+    s = torch.matmul(q, k.transpose(-1, -2)).to(torch.promote_types(q.dtype, torch.float32))
+    a = s.mul_(q.shape[-1] ** -0.5).masked_fill_(~mask, float('-inf')).softmax(-1)
+    return torch.matmul(a.to(v.dtype), v)
 
 # %% ../nbs/06_masks.ipynb #0e668409
 @functools.lru_cache(maxsize=64)
@@ -227,7 +233,7 @@ def attend(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each, L = text_len + gri
            text_len:int, # text tokens, first in the stream
            grid:int, # image width W
            kernel:int=11, # conv kernel size (odd)
-           impl:str='auto' # 'sparse' (no L×L scores), 'dense' (masked SDPA) or 'auto' (sparse where it pays)
+           impl:str='auto' # 'sparse' (no L×L scores), 'dense' (`dense_attention`) or 'auto' (sparse where it pays)
           ) -> Tensor:
     "One layer's attention under `attention_mask(kind, text_len, grid, kernel)`, (B, H, L, D)."
     _check(kind, text_len, grid)
