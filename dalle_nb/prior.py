@@ -21,9 +21,9 @@ class PriorConfig(Config):
     text_len: int = 32 # text positions, first in the stream (paper: 256)
     image_vocab: int = 512 # dVAE codebook size K (paper: 8192)
     grid: int = 8 # image tokens per side; grid² image tokens follow the text (paper: 32)
-    dim: int = 256 # residual stream width (paper: 3968 = 62 × 64)
+    dim: int = 128 # residual stream width (paper: 3968 = 62 × 64)
     depth: int = 4 # transformer blocks (paper: 64)
-    heads: int = 4 # attention heads per block (paper: 62)
+    heads: int = 2 # attention heads per block (paper: 62)
     head_dim: int = 64 # width of each head (paper: 64)
     mlp_mult: int = 4 # MLP hidden width = mlp_mult × dim
     attention: str = 'sparse' # 'sparse': the paper's row/column schedule with conv last; 'dense': causal in every layer
@@ -32,7 +32,7 @@ class PriorConfig(Config):
     caption_dropout: float = 0.1 # training: chance a caption is replaced by all pad tokens (enables guidance)
     presets = {
         'tiny': dict(),
-        'emoji': dict(text_len=24, depth=8, conv_kernel=5),
+        'emoji': dict(text_len=24, dim=256, heads=4, depth=8, conv_kernel=5),
         'paper': dict(text_len=256, image_vocab=8192, grid=32, dim=3968, depth=64, heads=62, head_dim=64, conv_kernel=11),
     }
 
