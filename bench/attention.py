@@ -5,7 +5,8 @@ requires_grad, forward, backward): `dalle_nb.masks.attend(impl='sparse')` vs den
 Run:  .venv/bin/python bench/attention.py [--repeats 7] [--threads N] [--shapes paper tiny]
       .venv/bin/python bench/attention.py --train [--threads 2]
 
-`--train` times whole training updates of the tiny prior (batch 32, L = 96, AdamW), fp32 and under bf16 autocast,
+`--train` times whole training updates of the prior at the benchmarks' reference shape (256 wide, 4 heads) and of the
+quickstart's tiny preset (128 wide, 2 heads), batch 32, L = 96, AdamW, fp32 and under bf16 autocast,
 with the masked attention that `attend` runs there (`dense_attention`: scores, fp32 softmax, weighted sum) against
 the same model calling `scaled_dot_product_attention` with the boolean mask, alternating in one process.
 
@@ -18,7 +19,7 @@ Every figure comes from a fresh subprocess per (shape, variant, kind):
 - peak tensor memory: in the same process, PyTorch's profiler records every CPU tensor allocation and free
   of one more pass; the peak of live bytes is reported (deterministic; the input gradients and output included).
 """
-import argparse, json, os, resource, statistics, subprocess, sys, time
+import argparse, itertools, json, os, resource, statistics, subprocess, sys, time
 
 SHAPES = {  # B batch, H heads, T text tokens, G grid (G×G image tokens), D head dim
     'paper': dict(B=1, H=8, T=256, G=32, D=64),
@@ -98,7 +99,7 @@ def measure(shape, variant, kind, a):
     return {**run(shape, variant, kind, 'time', a), **run(shape, variant, kind, 'memory', a)}
 
 def train_updates(a, rounds=6, steps=8):
-    "Median ms per prior update (tiny preset, batch 32), `dense_attention` vs SDPA with the same mask, alternating."
+    "Median ms per prior update (batch 32, L = 96) at two widths, `dense_attention` vs SDPA with the same mask, alternating."
     import torch, torch.nn.functional as F
     import dalle_nb.masks as M
     from dalle_nb.prior import Prior, PriorConfig
@@ -106,12 +107,12 @@ def train_updates(a, rounds=6, steps=8):
     if a.threads: torch.set_num_threads(a.threads)
     ours = M.dense_attention
     sdpa = lambda q, k, v, mask: F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.device))
-    cfg = PriorConfig.preset('tiny', text_vocab=1000)
-    torch.manual_seed(0)
-    text, image = torch.randint(1, 1000, (32, cfg.text_len)), torch.randint(0, cfg.image_vocab, (32, cfg.grid ** 2))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; tiny prior, batch 32, L {cfg.seq_len}: "
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; prior, batch 32, L 96: "
           f"{rounds} rounds of {steps} updates per variant, alternating (median ms per update)")
-    for amp in (False, True):
+    for (dim, heads), amp in itertools.product(((256, 4), (128, 2)), (False, True)):
+        cfg = PriorConfig.preset('tiny', text_vocab=1000, dim=dim, heads=heads)
+        torch.manual_seed(0)
+        text, image = torch.randint(1, 1000, (32, cfg.text_len)), torch.randint(0, cfg.image_vocab, (32, cfg.grid ** 2))
         times, losses = {'dense_attention': [], 'sdpa': []}, {}
         for r in range(rounds):
             for name, f in (('dense_attention', ours), ('sdpa', sdpa)):
@@ -125,7 +126,7 @@ def train_updates(a, rounds=6, steps=8):
                 losses[name] = loss.item()
         M.dense_attention = ours
         o, s_ = (statistics.median(times[n]) * 1e3 for n in ('dense_attention', 'sdpa'))
-        print(f"{'bf16 autocast' if amp else 'fp32':14s} dense_attention {o:6.1f} ms   SDPA {s_:6.1f} ms   SDPA/ours {s_ / o:4.2f}×   "
+        print(f"{dim} wide, {'bf16 autocast' if amp else 'fp32':14s} dense_attention {o:6.1f} ms   SDPA {s_:6.1f} ms   SDPA/ours {s_ / o:4.2f}×   "
               f"loss after {steps} updates {losses['dense_attention']:.4f} / {losses['sdpa']:.4f}", flush=True)
 
 def main():

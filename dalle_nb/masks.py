@@ -95,8 +95,8 @@ def dense_attention(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each
     "Attention under a boolean mask with all L×L scores, (B, H, L, D): on a GPU `scaled_dot_product_attention`; on CPU scores, softmax (fp32 at least) and weighted sum as three ops."
     mask = mask.to(q.device)
     if q.device.type != 'cpu': return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-    # on CPU, SDPA's fused kernel took 36 ms for one tiny-preset training layer's forward + backward under bf16 autocast (batch 32, L 96),
-    # these three ops 14 ms: a whole prior update is 1.27x faster (`bench/attention.py --train`)
+    # on CPU, SDPA's fused kernel took 36 ms for one training layer's forward + backward under bf16 autocast (batch 32, 4 heads, L 96),
+    # these three ops 14 ms: a whole 256-wide prior update is 1.27x faster (`bench/attention.py --train`)
     s = torch.matmul(q, k.transpose(-1, -2)).to(torch.promote_types(q.dtype, torch.float32))
     a = s.mul_(q.shape[-1] ** -0.5).masked_fill_(~mask, float('-inf')).softmax(-1)
     return torch.matmul(a.to(v.dtype), v)
