@@ -134,7 +134,7 @@ def main():
     ap.add_argument('--repeats', type=int, default=7, help='timed passes per variant (median reported)')
     ap.add_argument('--threads', type=int, default=0, help='torch threads (default: torch\'s own default)')
     ap.add_argument('--shapes', nargs='+', default=list(SHAPES), choices=list(SHAPES))
-    ap.add_argument('--train', action='store_true', help='time tiny-prior training updates instead (see above)')
+    ap.add_argument('--train', action='store_true', help='time prior training updates at two widths instead (see above)')
     ap.add_argument('--one', nargs=4, metavar=('SHAPE', 'VARIANT', 'KIND', 'WHAT'), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one: return one(*a.one, a.repeats, a.threads)
