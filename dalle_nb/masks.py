@@ -240,8 +240,9 @@ def attend(q:Tensor, k:Tensor, v:Tensor, # (B, H, L, D) each, L = text_len + gri
     T, W = text_len, grid
     if q.shape[-2] != T + W * W: raise ValueError(f"sequence length {q.shape[-2]} != text_len + grid² = {T + W * W}")
     if impl not in ('auto', 'sparse', 'dense'): raise ValueError(f"impl must be 'auto', 'sparse' or 'dense', got {impl!r}")
-    if kind == 'dense': return F.scaled_dot_product_attention(q, k, v, is_causal=True)
-    if impl == 'dense' or (impl == 'auto' and not sparse_pays(kind, T, W, kernel)):
+    if kind == 'dense' and (q.device.type != 'cpu' or q.shape[-2] >= 256): # no sparse path: SDPA's causal kernel, no L×L mask
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    if kind == 'dense' or impl == 'dense' or (impl == 'auto' and not sparse_pays(kind, T, W, kernel)):
         return dense_attention(q, k, v, _cached_mask(kind, T, W, kernel))
     p, mask = _local_mask(kind, W, kernel)
     return _SparseAttention.apply(q, k, v, T, W, p, mask.to(q.device), kind == 'column')
