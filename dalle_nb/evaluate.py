@@ -112,11 +112,13 @@ def eval_objects(split:str='train', # 'train' (seen pairs) or 'heldout'
 def accuracy_at_budgets(right:np.ndarray, # (P, M) bool: sample j of prompt i is right
                         scores:np.ndarray, # (P, M) reranker scores
                         budgets=(1, 2, 4, 8, 16, 32, 64)) -> dict:
-    "Accuracy of the reranker's top choice among the first N samples, for each N ≤ M."
+    "Accuracy of the reranker's top choice among N samples, for each N ≤ M: the M samples split into M // N groups of N, averaged over the groups."
     out = {}
     for n in budgets:
         if n > right.shape[1]: break
-        out[n] = float(right[np.arange(len(right)), scores[:, :n].argmax(1)].mean())
+        g = right.shape[1] // n # groups of n: at N = 1 every sample counts once, not only the first
+        r, s = right[:, :g * n].reshape(len(right), g, n), scores[:, :g * n].reshape(len(right), g, n)
+        out[n] = float(np.take_along_axis(r, s.argmax(2)[..., None], 2).mean())
     return out
 
 def shapes_accuracy(run, # a `sample.Run`
@@ -131,10 +133,10 @@ def shapes_accuracy(run, # a `sample.Run`
         verdicts = [judge_shape(im) for im in images]
         right[i] = [v is not None and all(v[a] == o[a] for a in ATTRIBUTES) for v in verdicts]
         scores[i] = rerank(run.reranker, images, text).numpy() if run.reranker is not None else -np.arange(samples)
-    topk = np.argsort(-scores, 1)[:, :keep]
-    return {'n1': float(right[:, 0].mean()), f'best_of_{samples}': float(right[np.arange(len(right)), scores.argmax(1)].mean()),
+    topk, by_budget = np.argsort(-scores, 1)[:, :keep], accuracy_at_budgets(right, scores)
+    return {'n1': by_budget[1], f'best_of_{samples}': float(right[np.arange(len(right)), scores.argmax(1)].mean()),
             f'top{keep}_of_{samples}': float(np.take_along_axis(right, topk, 1).mean()), 'any': float(right.any(1).mean()),
-            'by_budget': accuracy_at_budgets(right, scores), 'prompts': len(objects)}
+            'by_budget': by_budget, 'prompts': len(objects)}
 
 # %% ../nbs/11_evaluate.ipynb #b44241cc
 def evaluate_run(run, # a `sample.Run`
