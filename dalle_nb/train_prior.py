@@ -108,8 +108,9 @@ def evaluate_prior(model, ds:TokenDataset, batch_size:int=64, max_items:int=1024
 def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`)
                 preset:str='tiny', # a `PriorConfig` preset
                 steps:int=2000, # updates
-                batch_size:int=32, warmup:float=0.05, # warm-up share of steps
+                batch_size:int=32,
                 lr:float|None=None, # peak learning rate; None: 4e-3 × 128 / dim (4e-3 for the 128-wide tiny prior, 2e-3 at 256 wide)
+                warmup:float=0.05, # warm-up share of steps
                 ema_decay:float=0.99, ema_every:int=25, # the paper's EMA
                 resume:bool=False, # continue from the newest checkpoint in RUN/prior/checkpoints
                 eval_every:int=250, checkpoint_every:int=250, seed:int=0,
@@ -131,7 +132,7 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     seed_everything(seed)
     model = Prior(cfg)
-    lr = lr or 4e-3 * 128 / cfg.dim # narrower models take larger steps: measured below
+    if lr is None: lr = 4e-3 * 128 / cfg.dim # narrower models take larger steps: measured below
     decay, no_decay = [p for p in model.parameters() if p.dim() >= 2], [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=4.5e-2), dict(params=no_decay, weight_decay=0.)],
                             lr=lr, betas=(0.9, 0.96), eps=1e-8, fused=True) # fused: one kernel, not a loop over tensors (`learner`)
