@@ -5,6 +5,7 @@ same wall-clock time on the same images, 64×64 → 8×8, K = 512).
     .venv/bin/python bench/dvae.py                 # both parts; the peer needs bench/peer_env.sh once
     .venv/bin/python bench/dvae.py --skip-peer     # ours only
     .venv/bin/python bench/dvae.py --mixed-precision bf16   # both models' forward passes under bf16 autocast
+    .venv/bin/python bench/dvae.py --skip-peer --mixed-precision bf16 --threads 2 --shapes-steps 12000   # the long shapes run (~17 min)
 """
 import argparse, json, shutil, subprocess, sys, time
 from pathlib import Path
@@ -37,12 +38,13 @@ def main():
     ap.add_argument('--skip-peer', action='store_true')
     ap.add_argument('--skip-shapes', action='store_true')
     ap.add_argument('--mixed-precision', choices=['no', 'bf16'], default='no', help="'bf16': ours and the peer under bf16 autocast")
+    ap.add_argument('--threads', type=int, default=1, help='CPU threads for each model (the peer gets the same)')
     ap.add_argument('--out', default=str(HERE/'out'/'dvae'))
     a = ap.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(a.threads)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     for f in ('shapes', 'emoji'): shutil.rmtree(out/f, ignore_errors=True)  # each run of the benchmark trains afresh
-    rows = [('mixed precision, both models', a.mixed_precision)]
+    rows = [('mixed precision, both models', a.mixed_precision), ('CPU threads, each model', a.threads)]
     if not a.skip_shapes:
         t0 = time.time()
         dvae, _ = train_dvae('shapes', out/'shapes', steps=a.shapes_steps, split='train', progress=False, mixed_precision=a.mixed_precision)
@@ -69,7 +71,7 @@ def main():
     if not a.skip_peer:
         py = HERE/'.venv-peer'/'bin'/'python'
         if not py.exists(): sys.exit('no bench/.venv-peer: run bench/peer_env.sh first (or pass --skip-peer)')
-        subprocess.run([str(py), str(HERE/'peer_dvae.py'), str(out/'emoji_split.pt'), str(ours_s), str(out/'peer.json'), a.mixed_precision], check=True)
+        subprocess.run([str(py), str(HERE/'peer_dvae.py'), str(out/'emoji_split.pt'), str(ours_s), str(out/'peer.json'), a.mixed_precision, str(a.threads)], check=True)
         peer = json.loads((out/'peer.json').read_text())
         rows += [('emoji: peer (dalle-pytorch DiscreteVAE) train time (s)', f"{peer['train_seconds']:.0f}"),
                  ('emoji: peer training images/s', f"{peer['images_per_s']:.0f}"),

@@ -43,4 +43,4 @@ def main(data_path, seconds, out_path, mixed_precision='no', threads=1, batch_si
                used=(torch.bincount(codes.flatten(), minlength=512) > 0).float().mean().item())
     print(json.dumps(res)); open(out_path, 'w').write(json.dumps(res))
 
-if __name__ == '__main__': main(sys.argv[1], float(sys.argv[2]), sys.argv[3], *sys.argv[4:5])
+if __name__ == '__main__': main(sys.argv[1], float(sys.argv[2]), sys.argv[3], *sys.argv[4:5], *map(int, sys.argv[5:6]))
