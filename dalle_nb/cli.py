@@ -17,6 +17,11 @@ def _sub(subparsers, name, help, examples):
     return subparsers.add_parser(name, help=help, description=help, epilog='examples:\n  ' + '\n  '.join(examples),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
 
+def _add_mixed_precision(p):
+    "The trainings' `--mixed-precision` option."
+    p.add_argument('--mixed-precision', choices=['no', 'bf16'], default='no',
+                   help="'bf16': the forward passes under bf16 autocast, on a GPU or a CPU with fast bf16 (default no: fp32)")
+
 def cmd_data_shapes(args):
     "Write shapes scenes as `<id>.png` + `<id>.txt` pairs."
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
@@ -48,7 +53,7 @@ def cmd_train_prior(args):
     "Train the prior on the run's token cache."
     from dalle_nb.train_prior import train_prior
     run = _run_folder(args.run)
-    train_prior(run, preset=args.preset, steps=args.steps, batch_size=args.batch_size, resume=args.resume)
+    train_prior(run, preset=args.preset, steps=args.steps, batch_size=args.batch_size, resume=args.resume, mixed_precision=args.mixed_precision)
     print(f'prior: {run/"prior"}')
 
 def cmd_sample(args):
@@ -74,7 +79,7 @@ def cmd_train_rerank(args):
     from dalle_nb.rerank import train_rerank
     run = _run_folder(args.run)
     train, val = _datasets(run, args.data)
-    train_rerank(run, train, val, steps=args.steps, batch_size=args.batch_size, resume=args.resume)
+    train_rerank(run, train, val, steps=args.steps, batch_size=args.batch_size, resume=args.resume, mixed_precision=args.mixed_precision)
     print(f'reranker: {run/"rerank"} ({(run/"rerank"/"retrieval.json").read_text().strip()})')
 
 def cmd_eval(args):
@@ -108,7 +113,7 @@ def cmd_train_dvae(args):
     "Train the dVAE; writes RUN/dvae."
     from dalle_nb.train_dvae import train_dvae
     train_dvae(args.data, args.out, preset=args.preset, steps=args.steps, resume=args.resume, batch_size=args.batch_size,
-               **_given(beta=args.beta, pct_decoder=args.pct_decoder))
+               mixed_precision=args.mixed_precision, **_given(beta=args.beta, pct_decoder=args.pct_decoder))
     print(f'dVAE: {Path(args.out)/"dvae"} (config.json, model.safetensors, metrics.csv, recon_*.png, checkpoints/)')
 
 def cmd_reconstruct(args):
@@ -123,7 +128,8 @@ def _add_dvae_commands(sub):
     d = _sub(sub, 'train-dvae', 'train the dVAE on images alone; writes RUN/dvae (config.json, model.safetensors = EMA weights, metrics.csv, recon_*.png, checkpoints/)',
              ['dalle_nb train-dvae --data shapes --out runs/quickstart', 'dalle_nb train-dvae --data ../shared/data/emoji-google --out runs/emoji --steps 3000',
               'dalle_nb train-dvae --data ~/my_images --out runs/mine  # a folder of images: no captions needed',
-              'dalle_nb train-dvae --data shapes --out runs/quickstart --steps 3000 --resume'])
+              'dalle_nb train-dvae --data shapes --out runs/quickstart --steps 3000 --resume',
+              'dalle_nb train-dvae --data shapes --out runs/long --steps 12000 --mixed-precision bf16  # ~15 min on 2 CPU threads'])
     d.add_argument('--data', default='shapes', help="'shapes' or a dataset path: a folder of images (captions not needed) or a CSV/Parquet manifest (default shapes)")
     d.add_argument('--out', required=True, help='run folder; the dVAE goes to OUT/dvae')
     d.add_argument('--preset', default='tiny', help='DVAEConfig preset: tiny, emoji or paper (default tiny)')
@@ -133,6 +139,7 @@ def _add_dvae_commands(sub):
     d.add_argument('--batch-size', type=int, default=16, help='batch size (default 16)')
     d.add_argument('--beta', type=float, default=None, help="final KL weight (default the paper's 6.6)")
     d.add_argument('--resume', action='store_true', help='continue from the newest checkpoint in OUT/dvae/checkpoints')
+    _add_mixed_precision(d)
     d.set_defaults(func=cmd_train_dvae)
     r = _sub(sub, 'reconstruct', 'write the hard (argmax) dVAE reconstruction of every image in a folder, under the same names',
              ['dalle_nb reconstruct runs/quickstart --images data/heldout --out recon'])
@@ -173,6 +180,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--steps', type=int, default=2000, help='updates (default 2000)')
     t.add_argument('--batch-size', type=int, default=32, help='batch size per process (default 32)')
     t.add_argument('--resume', action='store_true', help='continue from the newest checkpoint in RUN/prior/checkpoints')
+    _add_mixed_precision(t)
     t.set_defaults(func=cmd_train_prior)
 
     sp = _sub(sub, 'sample', 'draw images for a prompt from a trained run; with --rerank, draw M and keep the best N',
@@ -197,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--steps', type=int, default=1000, help='updates (default 1000)')
     r.add_argument('--batch-size', type=int, default=64, help='batch size (default 64)')
     r.add_argument('--resume', action='store_true', help='continue from the newest checkpoint in RUN/rerank/checkpoints')
+    _add_mixed_precision(r)
     r.set_defaults(func=cmd_train_rerank)
 
     ev = _sub(sub, 'eval', 'evaluate a trained run: shapes accuracy (seen / held-out, N=1 and reranked), bits per token, PSNR, speed',
