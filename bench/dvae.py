@@ -5,7 +5,7 @@ same wall-clock time on the same images, 64×64 → 8×8, K = 512).
     .venv/bin/python bench/dvae.py                 # both parts; the peer needs bench/peer_env.sh once
     .venv/bin/python bench/dvae.py --skip-peer     # ours only
     .venv/bin/python bench/dvae.py --mixed-precision bf16   # both models' forward passes under bf16 autocast
-    .venv/bin/python bench/dvae.py --skip-peer --mixed-precision bf16 --threads 2 --shapes-steps 12000   # the long shapes run (~17 min)
+    .venv/bin/python bench/dvae.py --skip-peer --mixed-precision bf16 --threads 2 --shapes-steps 12000   # the long shapes run (869 s of training on 2026-12-02)
 """
 import argparse, json, shutil, subprocess, sys, time
 from pathlib import Path

@@ -132,7 +132,7 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     seed_everything(seed)
     model = Prior(cfg)
-    if lr is None: lr = 4e-3 * 128 / cfg.dim # narrower models take larger steps: measured below
+    if lr is None: lr = 4e-3 * 128 / cfg.dim # narrower models take larger steps: measured in 08_train_prior ("a larger learning rate")
     decay, no_decay = [p for p in model.parameters() if p.dim() >= 2], [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=4.5e-2), dict(params=no_decay, weight_decay=0.)],
                             lr=lr, betas=(0.9, 0.96), eps=1e-8, fused=True) # fused: one kernel, not a loop over tensors (`learner`)
