@@ -99,7 +99,7 @@ def psnr(x:Tensor, y:Tensor # (B, 3, H, W) or (3, H, W), values in [0, 1]
 import json, time
 from .core import atomic_path
 from pathlib import Path
-from .data import HELDOUT, color_shape_pairs
+from .data import HELDOUT, ShapesDataset, color_shape_pairs
 
 def eval_objects(split:str='train', # 'train' (seen pairs) or 'heldout'
                  n:int|None=None, # prompts to draw (None: all sizes × positions × pairs); a seeded subset
@@ -153,6 +153,10 @@ def evaluate_run(run, # a `sample.Run`
     t = TEMPERATURE if temperature is None else temperature
     for split, name in (('train', 'seen'), ('heldout', 'heldout')) if prompts else ():
         res[name] = shapes_accuracy(run, eval_objects(split, prompts, seed), samples, keep, seed, guidance_scale=g, temperature=t, **sample_kw)
+        if run.reranker is not None: # the reranker alone, on real scenes (one or two objects) of the split's pairs
+            from dalle_nb.rerank import retrieval_accuracy
+            scenes = ShapesDataset(256, seed=seed + 50_000, split=split, size=run.dvae.config.image_size)
+            res[name]['retrieval'] = retrieval_accuracy(run.reranker, run.tokenizer, scenes)
     if prompts: res.update(guidance_scale=g, temperature=t)
     if (run.path/'tokens'/'meta.json').exists():
         from dalle_nb.train_prior import TokenDataset, evaluate_prior
