@@ -51,7 +51,7 @@ def ours(threads, steps):
     torch.set_num_threads(threads); torch.manual_seed(0)
     S = SHAPE
     cfg = PriorConfig.preset('tiny', dim=S['dim'], depth=S['depth'], heads=S['heads'], head_dim=S['dim_head'],
-                             text_len=S['text_len'], text_vocab=S['text_vocab'], grid=S['grid'], image_vocab=S['image_vocab'])
+                             text_len=S['text_len'], text_vocab=S['text_vocab'], grid=S['grid'], image_vocab=S['image_vocab'], mlp_mult=4) # the peer's ff_mult
     model = Prior(cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.96), weight_decay=4.5e-2)
     text = torch.randint(1, S['text_vocab'], (S['batch'], S['text_len'])); image = torch.randint(0, S['image_vocab'], (S['batch'], S['grid']**2))

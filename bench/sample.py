@@ -46,7 +46,7 @@ def ours(threads, reps, batches):
     torch.set_num_threads(threads); torch.manual_seed(0)
     S = SHAPE
     cfg = PriorConfig.preset('tiny', dim=S['dim'], depth=S['depth'], heads=S['heads'], head_dim=S['dim_head'],
-                             text_len=S['text_len'], text_vocab=S['text_vocab'], grid=S['grid'], image_vocab=S['image_vocab'])
+                             text_len=S['text_len'], text_vocab=S['text_vocab'], grid=S['grid'], image_vocab=S['image_vocab'], mlp_mult=4) # the peer's ff_mult
     prior, dvae = Prior(cfg).eval(), DVAE(DVAEConfig.preset('tiny', vocab_size=S['image_vocab'])).eval()
     text = torch.randint(1, S['text_vocab'], (S['text_len'],))
     out = {}

@@ -30,7 +30,7 @@ class PipelineConfig(Config):
     dvae_preset: str = 'tiny' # `DVAEConfig` preset
     dvae_steps: int = 3500 # dVAE updates (at the default 15 minutes; 1,050 joint, then 2,450 for the decoder alone): its reconstructions bound every later stage's accuracy
     prior_preset: str = 'tiny' # `PriorConfig` preset
-    prior_steps: int = 1500 # prior updates (at the default 15 minutes: about 0.13–0.2 s each at batch 32 on 2 cores in bf16)
+    prior_steps: int = 2100 # prior updates (at the default 15 minutes: about 0.09–0.14 s each at batch 32 on 2 cores in bf16)
     prior_batch: int = 32 # prior batch size
     rerank_steps: int = 350 # reranker updates (at the default 15 minutes)
     eval_prompts: int = 48 # canonical prompts per split in the evaluation (shapes only)
@@ -54,8 +54,10 @@ class PipelineConfig(Config):
 # update costs ~0.85 of what it did in `calibrate`'s reading (two alternating runs of 4 readings each, medians): 0.077 s
 # and 3,500 updates keep its share of the stages at 3,000 × 0.090 s. The tiny prior is 128 wide since 2026-12-02 13:00 (it was 256):
 # its update costs 0.39 of a 256-wide one under bf16 (132 against 336 ms, alternating in one process), so 1,500 of them
-# take the time 600 did, and 0.148 s = 0.370 s × 600 / 1,500 keeps the prior's share of the stages
-REFERENCE_SECONDS = dict(dvae=0.077, prior=0.148)
+# take the time 600 did, and 0.148 s = 0.370 s × 600 / 1,500 kept the prior's share of the stages. Since 2026-12-02 17:15
+# its MLP is 2× wide, not 4×: an update costs 0.71 of one with the 4× MLP (70.3 against 98.6 ms, alternating in one
+# process), so 0.105 s and 2,100 updates keep that share (2,100 × 0.105 ≈ 1,500 × 0.148)
+REFERENCE_SECONDS = dict(dvae=0.077, prior=0.105)
 
 def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
     "This machine's training speed for `cfg` against `REFERENCE_SECONDS` in the faster of fp32 and bf16 autocast, and that one ('no' or 'bf16'); (1, 'no') on a GPU or for presets other than tiny."
