@@ -30,9 +30,9 @@ class PipelineConfig(Config):
     dvae_preset: str = 'tiny' # `DVAEConfig` preset
     dvae_steps: int = 3500 # dVAE updates (at the default 15 minutes; 1,050 joint, then 2,450 for the decoder alone): its reconstructions bound every later stage's accuracy
     prior_preset: str = 'tiny' # `PriorConfig` preset
-    prior_steps: int = 2100 # prior updates (at the default 15 minutes: about 0.09–0.14 s each at batch 32 on 2 cores in bf16)
+    prior_steps: int = 2000 # prior updates (at the default 15 minutes: about 0.09–0.14 s each at batch 32 on 2 cores in bf16)
     prior_batch: int = 32 # prior batch size
-    rerank_steps: int = 350 # reranker updates (at the default 15 minutes)
+    rerank_steps: int = 300 # reranker updates (at the default 15 minutes)
     eval_prompts: int = 48 # canonical prompts per split in the evaluation (shapes only)
     show_prompts: int = 4 # prompts per split drawn into RUN/samples (best 4 of 16 each)
     minutes: float = 15.0 # budget for the whole quickstart on a 2-core CPU; step counts scale with it
@@ -56,7 +56,8 @@ class PipelineConfig(Config):
 # its update costs 0.39 of a 256-wide one under bf16 (132 against 336 ms, alternating in one process), so 1,500 of them
 # take the time 600 did, and 0.148 s = 0.370 s × 600 / 1,500 kept the prior's share of the stages. Since 2026-12-02 17:15
 # its MLP is 2× wide, not 4×: an update costs 0.71 of one with the 4× MLP (70.3 against 98.6 ms, alternating in one
-# process), so 0.105 s and 2,100 updates keep that share (2,100 × 0.105 ≈ 1,500 × 0.148)
+# process), so 0.105 s; 2,100 updates would keep that share (2,100 × 0.105 ≈ 1,500 × 0.148), but a fresh clone at them
+# (17:33) read speed 1.56, ran its stages 817 s and took 15 min 03 s, so the prior trains 2,000 and the reranker 300 (was 350)
 REFERENCE_SECONDS = dict(dvae=0.077, prior=0.105)
 
 def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
