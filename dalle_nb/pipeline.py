@@ -93,7 +93,7 @@ def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
     text = torch.randint(1, pc.text_vocab, (cfg.prior_batch, pc.text_len), generator=g)
     image = torch.randint(0, pc.image_vocab, (cfg.prior_batch, pc.grid ** 2), generator=g)
     seconds = {}
-    for mp in ('no', 'bf16') if native_bf16() else ('no',): # emulated bf16 took 104 of calibrate's 111 s there, to be 6–11× slower
+    for mp in ('no', 'bf16') if native_bf16() else ('no',): # on an AVX2 EPYC, emulated bf16 took 104 of calibrate's 111 s, to be 6–11× slower
         dvae, prior = DVAE(DVAEConfig.preset('tiny')), Prior(pc)
         codes = dvae.encode(x)
         t_dvae = seconds_per_update(dvae, lambda i: dvae(x, tau=0.5, hard=hard(i), gamma=recipe['gamma'], codes=None if encodes(i) else codes)['loss'],
