@@ -176,7 +176,8 @@ def check_fresh(folder:str|Path, # a run's stage folder, e.g. RUN/prior
 
 def native_bf16() -> bool:
     "Whether this CPU computes in bf16 (AVX512-BF16 or AMX); without either, bf16 autocast is emulated: 6–11× slower for the tiny models on an AVX2 EPYC (2026-12-03), so `Learner` warns there and `pipeline.calibrate` does not time it."
-    return any(getattr(torch.cpu, f, lambda: True)() for f in ('_is_avx512_bf16_supported', '_is_amx_tile_supported')) # a torch without these checks: assume it does
+    caps = getattr(torch.cpu, 'get_capabilities', None) # torch's public CPU feature check; a torch without it: assume bf16 is native
+    return caps is None or any(caps().get(f, False) for f in ('avx512_bf16', 'amx_bf16'))
 
 class Learner:
     "Train `model` with `step_fn(model, batch, learner) -> dict(loss=..., ...)` on Accelerate."
