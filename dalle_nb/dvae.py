@@ -7,7 +7,7 @@ __all__ = ['MU_BOUND', 'DVAEConfig', 'dvae_conv', 'EncoderBlock', 'DecoderBlock'
            'unmap_pixels', 'logit_laplace_nll', 'gaussian_nll', 'gumbel_softmax', 'DVAE']
 
 # %% ../nbs/03_dvae.ipynb #fc96493d
-import dataclasses, math
+import dataclasses, functools, math
 from collections import OrderedDict
 import torch
 import torch.nn.functional as F
@@ -60,14 +60,18 @@ class EncoderBlock(nn.Module):
     def forward(self, x): return torch.add(self.id_path(x), self.res_path(x), alpha=self.post_gain) # one op, not a mul then an add
 
 class DecoderBlock(nn.Module):
-    "Bottleneck resblock of the decoder: 1×1, 3×3, 3×3, 3×3 convs; identity (or 1×1) path."
-    def __init__(self, n_in:int, n_out:int, n_layers:int):
+    "Bottleneck resblock of the decoder: 1×1, 3×3, 3×3, 3×3 convs; identity (or 1×1) path. With `upsample`, its input is first upsampled 2× (nearest)."
+    def __init__(self, n_in:int, n_out:int, n_layers:int, upsample:bool=False):
         super().__init__()
-        n_hid = n_out // 4; self.post_gain = 1 / n_layers**2
+        n_hid = n_out // 4; self.post_gain, self.upsample = 1 / n_layers**2, upsample
         self.id_path = dvae_conv(n_in, n_out, 1) if n_in != n_out else nn.Identity()
         self.res_path = nn.Sequential(nn.ReLU(), dvae_conv(n_in, n_hid, 1), nn.ReLU(), dvae_conv(n_hid, n_hid, 3),
                                       nn.ReLU(), dvae_conv(n_hid, n_hid, 3), nn.ReLU(), dvae_conv(n_hid, n_out, 3))
-    def forward(self, x): return torch.add(self.id_path(x), self.res_path(x), alpha=self.post_gain) # one op, not a mul then an add
+    def forward(self, x):
+        if not self.upsample: return torch.add(self.id_path(x), self.res_path(x), alpha=self.post_gain) # one op, not a mul then an add
+        # nearest upsampling commutes with ReLU and with 1×1 convs: both paths' 1×1 convs run on 4× fewer pixels, then upsample
+        up = functools.partial(F.interpolate, scale_factor=2, mode='nearest')
+        return torch.add(up(self.id_path(x)), self.res_path[2:](up(self.res_path[:2](x))), alpha=self.post_gain)
 
 # %% ../nbs/03_dvae.ipynb #79433dd6
 class Encoder(nn.Module):
@@ -94,8 +98,7 @@ class Decoder(nn.Module):
         if c.codebook_std is not None: nn.init.normal_(layers[0][1].weight, std=c.codebook_std)
         n_prev = c.n_init
         for g, w in enumerate(ws):
-            blocks = [(f'block_{i+1}', DecoderBlock(n_prev if i == 0 else w, w, c.n_layers)) for i in range(c.n_blk_per_group)]
-            if g < c.n_groups - 1: blocks.append(('upsample', nn.Upsample(scale_factor=2, mode='nearest')))
+            blocks = [(f'block_{i+1}', DecoderBlock(n_prev if i == 0 else w, w, c.n_layers, upsample=g > 0 and i == 0)) for i in range(c.n_blk_per_group)]
             layers.append((f'group_{g+1}', nn.Sequential(OrderedDict(blocks)))); n_prev = w
         layers += [('relu', nn.ReLU()), ('output', dvae_conv(n_prev, 2*c.channels, 1))]
         self.blocks = nn.Sequential(OrderedDict(layers))
