@@ -159,10 +159,6 @@ class DVAE(nn.Module, Pretrained):
         "Encoder logits over the K codes, (B, K, h, w)."
         return self.encoder(map_pixels(images, self.config.eps).contiguous(memory_format=torch.channels_last))
 
-    def decode_stats(self, z:Tensor # one-hot or relaxed codes, (B, K, h, w)
-                    ) -> Tensor:
-        return self.decoder(z)
-
     def nll(self, images:Tensor, stats:Tensor) -> Tensor:
         "Per sub-pixel negative log-likelihood of `images` under the decoder's `stats`, by `config.likelihood`."
         c = self.config
