@@ -33,7 +33,7 @@ def dvae_schedules(lr:float=6e-3, # peak learning rate (of the decoder; see `tra
                    lr_end:float|None=None, # final lr (default lr/80, the paper's 1e-4 → 1.25e-6 ratio)
                    gamma:float=20., # weight of the codebook-diversity term, constant (0: the paper's loss; see `dvae`)
                    pct_decoder:float=0., # last fraction of the run that fits the decoder alone to the argmax codes (0: the paper)
-                   decoder_lr:float=1e-2, # that phase's peak learning rate (warm-up, then cosine to 0)
+                   decoder_lr:float=1.5e-2, # that phase's peak learning rate (warm-up, then cosine to 0)
                   ) -> Schedules:
     "The dVAE's schedules as fractions of the run: τ cosine 1 → 1/16, β cosine 0 → 6.6, lr warm-up then cosine, γ constant; then the decoder phase (`hard` = 1)."
     joint = 1 - pct_decoder
@@ -117,7 +117,7 @@ def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (a folde
                clip:float|None=10., # grad-norm clip
                pct_beta:float=0.1, pct_tau:float=0.6, # schedule lengths as fractions of the joint phase
                pct_decoder:float=0.7, # last fraction of `steps` that fits the decoder alone to the argmax codes (0: the paper)
-               decoder_lr:float=1e-2, # peak learning rate of that phase
+               decoder_lr:float=1.5e-2, # peak learning rate of that phase
                ema:float=0.99, # EMA decay of the exported weights
                split:str='train', # shapes only: colour–shape pairs to train on ('train' keeps the held-out pairs unseen)
                seed:int=0, # model init, data order, gumbel noise
