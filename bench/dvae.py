@@ -38,7 +38,6 @@ def main():
     # defaults (γ 20, 70% decoder phase) 17.53 dB, 15%; γ 100 17.88 dB, 48%; γ 100 with half the run the decoder phase 18.20 dB, 73%
     ap.add_argument('--emoji-gamma', type=float, default=100.)
     ap.add_argument('--emoji-pct-decoder', type=float, default=0.5)
-    ap.add_argument('--emoji-decoder-lr', type=float, default=1e-2)  # what the sweep and the +1.10 dB used (train_dvae's default is 1.5e-2 since 2026-12-04)
     ap.add_argument('--preset-emoji', default='tiny')
     ap.add_argument('--skip-peer', action='store_true')
     ap.add_argument('--skip-shapes', action='store_true')
@@ -67,7 +66,7 @@ def main():
     stack = lambda ds: (torch.stack([ds[i][0] for i in range(len(ds))]) * 255).round().byte()
     torch.save({'train': stack(tr), 'val': stack(va)}, out/'emoji_split.pt')
     t0 = time.time()
-    dvae, _ = train_dvae(EMOJI, out/'emoji', preset=a.preset_emoji, steps=a.emoji_steps, gamma=a.emoji_gamma, pct_decoder=a.emoji_pct_decoder, decoder_lr=a.emoji_decoder_lr,
+    dvae, _ = train_dvae(EMOJI, out/'emoji', preset=a.preset_emoji, steps=a.emoji_steps, gamma=a.emoji_gamma, pct_decoder=a.emoji_pct_decoder,
                          progress=False, mixed_precision=a.mixed_precision)
     ours_s = time.time() - t0
     ev = evaluate_dvae(dvae, torch.load(out/'emoji_split.pt')['val'].float() / 255)
