@@ -125,7 +125,7 @@ def main():
     print(f'MFU, matmul FLOPs actually executed ({exec_flops/1e9:.2f} GFLOP/step): {exec_flops/mo/1e9:.1f} GFLOP/s = {exec_flops/mo/peak:.0%} of peak')
     if a.rss_steps:
         rss, base, secs = peak_rss_train_tiny(a.rss_steps)
-        print(f'\npeak RSS of `dalle_nb train-prior --preset tiny` ({a.rss_steps} steps, batch 32, {secs:.0f} s): {rss:,.0f} MB')
+        print(f'\npeak RSS of `dalle_nb train-prior --preset tiny` ({a.rss_steps} steps at its default batch, {secs:.0f} s): {rss:,.0f} MB')
     print(f'paper preset: {count_parameters(PriorConfig.preset("paper"))/1e9:.2f}B parameters (built on the meta device)')
 
 if __name__ == '__main__': main()

@@ -178,7 +178,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('run', help='run folder with tokens/')
     t.add_argument('--preset', default='tiny', help='PriorConfig preset: tiny, emoji or paper (default tiny)')
     t.add_argument('--steps', type=int, default=2000, help='updates (default 2000)')
-    t.add_argument('--batch-size', type=int, default=32, help='batch size per process (default 32)')
+    t.add_argument('--batch-size', type=int, default=16, help='batch size per process (default 16)')
     t.add_argument('--resume', action='store_true', help='continue from the newest checkpoint in RUN/prior/checkpoints')
     _add_mixed_precision(t)
     t.set_defaults(func=cmd_train_prior)

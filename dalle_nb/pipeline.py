@@ -30,8 +30,8 @@ class PipelineConfig(Config):
     dvae_preset: str = 'tiny' # `DVAEConfig` preset
     dvae_steps: int = 5000 # dVAE updates (at the default 15 minutes; 1,500 joint, then 3,500 for the decoder alone): its reconstructions bound every later stage's accuracy
     prior_preset: str = 'tiny' # `PriorConfig` preset
-    prior_steps: int = 2000 # prior updates (at the default 15 minutes: about 0.09–0.14 s each at batch 32 on 2 cores in bf16)
-    prior_batch: int = 32 # prior batch size
+    prior_steps: int = 3800 # prior updates (at the default 15 minutes: about 0.07 s each at batch 16 on 2 cores of an AVX2 EPYC in fp32)
+    prior_batch: int = 16 # prior batch size: at equal time, 16 learns more than 32 (`08_train_prior`)
     rerank_steps: int = 300 # reranker updates (at the default 15 minutes)
     eval_prompts: int = 48 # canonical prompts per split in the evaluation (shapes only)
     show_prompts: int = 4 # prompts per split drawn into RUN/samples (best 4 of 16 each)
@@ -60,8 +60,10 @@ class PipelineConfig(Config):
 # (17:33) read speed 1.56, ran its stages 817 s and took 15 min 03 s, so the prior trains 2,000 and the reranker 300 (was 350).
 # Since 2026-12-03 the decoder runs its 1×1 convs before each upsample (`03_dvae`): on an AVX2 EPYC in fp32 a dVAE update costs
 # 0.70 of what it did (129 against 167 ms joint, 54 against 84 ms decoder phase, alternating in one process; 30% / 70% of the run),
-# so 5,000 updates at 0.054 s keep the dVAE's share of the stages (3,500 × 0.077 s): the dVAE's reconstructions cap the accuracy
-REFERENCE_SECONDS = dict(dvae=0.054, prior=0.105)
+# so 5,000 updates at 0.054 s keep the dVAE's share of the stages (3,500 × 0.077 s): the dVAE's reconstructions cap the accuracy.
+# Since 2026-12-04 the prior trains at batch 16, not 32 (`08_train_prior`): on the AVX2 EPYC in fp32 an update of 16 costs 0.52 of
+# one of 32 (4.58 against 4.39 ms a sample, 2 threads, alternating in one process), so 3,800 updates at 0.055 s keep its share (2,000 × 0.105 s)
+REFERENCE_SECONDS = dict(dvae=0.054, prior=0.055)
 
 def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
     "This machine's training speed for `cfg` against `REFERENCE_SECONDS` in the faster of fp32 and bf16 autocast (bf16 timed only where `learner.native_bf16`), and that one ('no' or 'bf16'); (1, 'no') on a GPU or for presets other than tiny."

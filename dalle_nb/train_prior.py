@@ -108,8 +108,8 @@ def evaluate_prior(model, ds:TokenDataset, batch_size:int=64, max_items:int=1024
 def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`)
                 preset:str='tiny', # a `PriorConfig` preset
                 steps:int=2000, # updates
-                batch_size:int=32,
-                lr:float|None=None, # peak learning rate; None: 4e-3 × 128 / dim (4e-3 for the 128-wide tiny prior, 2e-3 at 256 wide)
+                batch_size:int=16, # per process
+                lr:float|None=None, # peak learning rate; None: 4e-3 × 128 / dim × √(global batch / 32) (2.8e-3 for the 128-wide tiny prior at batch 16)
                 warmup:float=0.05, # warm-up share of steps
                 ema_decay:float=0.99, ema_every:int=25, # the paper's EMA
                 resume:bool=False, # continue from the newest checkpoint in RUN/prior/checkpoints
@@ -132,7 +132,8 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     seed_everything(seed)
     model = Prior(cfg)
-    if lr is None: lr = 4e-3 * 128 / cfg.dim # narrower models take larger steps: measured in 08_train_prior ("a larger learning rate")
+    if lr is None: # narrower models and larger batches take larger steps: measured in 08_train_prior ("a larger learning rate", "batch 16")
+        lr = 4e-3 * 128 / cfg.dim * (batch_size * accelerator.num_processes / 32) ** 0.5
     decay, no_decay = [p for p in model.parameters() if p.dim() >= 2], [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=4.5e-2), dict(params=no_decay, weight_decay=0.)],
                             lr=lr, betas=(0.9, 0.96), eps=1e-8, fused=True) # fused: one kernel, not a loop over tensors (`learner`)
