@@ -29,6 +29,7 @@ class PipelineConfig(Config):
     vocab_size: int = 16_384 # BPE vocabulary bound (paper: 16,384)
     dvae_preset: str = 'tiny' # `DVAEConfig` preset
     dvae_steps: int = 5000 # dVAE updates (at the default 15 minutes; 1,500 joint, then 3,500 for the decoder alone): its reconstructions bound every later stage's accuracy
+    bpe_dropout: float = 0. # BPE dropout of the prior's training captions, 4 variants a caption (paper: 0.1); 0: the plain captions, which the shapes prior learns from faster (`08_train_prior`)
     prior_preset: str = 'tiny' # `PriorConfig` preset
     prior_steps: int = 3800 # prior updates (at the default 15 minutes: about 0.07 s each at batch 16 on 2 cores of an AVX2 EPYC in fp32)
     prior_batch: int = 16 # prior batch size: at equal time, 16 learns more than 32 (`08_train_prior`)
@@ -145,7 +146,7 @@ def stage_dvae(run:Path, cfg:PipelineConfig, train, val) -> Path:
 def stage_tokens(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Every image encoded once by the dVAE, every caption by the tokenizer: `RUN/tokens/`."
     from dalle_nb.train_prior import encode_tokens
-    return encode_tokens(run, {'train': train, 'val': val}, seed=cfg.seed)
+    return encode_tokens(run, {'train': train, 'val': val}, variants=4 if cfg.bpe_dropout else 0, bpe_dropout=cfg.bpe_dropout, seed=cfg.seed)
 
 def stage_prior(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Stage 2, the prior on the token cache: `RUN/prior/`."

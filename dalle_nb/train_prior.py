@@ -84,10 +84,10 @@ def prior_loss(model, text:Tensor, # (B, text_len) ids
 
 def prior_batch(text_variants:Tensor, # (B, V, text_len)
                 cfg:PriorConfig, train:bool=True) -> Tensor:
-    "Pick each caption's text: a BPE-dropout variant (training) or the plain one; drop captions for guidance."
+    "Pick each caption's text: a BPE-dropout variant (training, where the cache has them) or the plain one; drop captions for guidance."
     B, V, _ = text_variants.shape
-    if not train or V == 1: return text_variants[:, 0]
-    text = text_variants[torch.arange(B), torch.randint(1, V, (B,))]
+    if not train: return text_variants[:, 0]
+    text = text_variants[torch.arange(B), torch.randint(1, V, (B,))] if V > 1 else text_variants[:, 0] # V = 1: plain captions only
     drop = torch.rand(B) < cfg.caption_dropout
     return text.masked_fill(drop[:, None].to(text.device), cfg.pad_id)
 
