@@ -146,7 +146,7 @@ def stage_dvae(run:Path, cfg:PipelineConfig, train, val) -> Path:
 def stage_tokens(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Every image encoded once by the dVAE, every caption by the tokenizer: `RUN/tokens/`."
     from dalle_nb.train_prior import encode_tokens
-    return encode_tokens(run, {'train': train, 'val': val}, variants=4 if cfg.bpe_dropout else 0, bpe_dropout=cfg.bpe_dropout, seed=cfg.seed)
+    return encode_tokens(run, {'train': train, 'val': val}, bpe_dropout=cfg.bpe_dropout, seed=cfg.seed)
 
 def stage_prior(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Stage 2, the prior on the token cache: `RUN/prior/`."

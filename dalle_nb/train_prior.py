@@ -29,11 +29,12 @@ def _collate(items): return torch.stack([x for x, _ in items]), [c for _, c in i
 def encode_tokens(run:str|Path, # a run folder with `tokenizer.json` and `dvae/`
                   splits:dict, # split name -> dataset of (image, caption)
                   variants:int=4, # BPE-dropout variants per caption, besides the plain one
-                  bpe_dropout:float=0.1, # the paper's BPE dropout
+                  bpe_dropout:float=0.1, # the paper's BPE dropout; 0: the plain captions only (variants would be copies of them)
                   seed:int=0, # the dropout's draws: the same seed, the same cache
                   batch_size:int=256, log=print) -> Path:
     "Encode every split into `RUN/tokens/`; returns the folder."
     run = Path(run); out = run/'tokens'; out.mkdir(parents=True, exist_ok=True)
+    if not bpe_dropout: variants = 0
     tok, dvae = TextTokenizer.load(run/'tokenizer.json'), DVAE.from_pretrained(run/'dvae').eval()
     if max(tok.vocab_size, dvae.config.vocab_size) > 2**16: raise ValueError('vocabularies above 65,536 do not fit the uint16 token cache')
     meta = dict(text_len=tok.text_len, text_vocab=tok.vocab_size, pad_id=tok.pad_id, image_vocab=dvae.config.vocab_size,
