@@ -53,7 +53,7 @@ def cmd_train_prior(args):
     "Train the prior on the run's token cache."
     from dalle_nb.train_prior import train_prior
     run = _run_folder(args.run)
-    train_prior(run, preset=args.preset, steps=args.steps, batch_size=args.batch_size, resume=args.resume, mixed_precision=args.mixed_precision)
+    train_prior(run, preset=args.preset, resume=args.resume, mixed_precision=args.mixed_precision, **_given(steps=args.steps, batch_size=args.batch_size))
     print(f'prior: {run/"prior"}')
 
 def cmd_sample(args):
@@ -177,8 +177,8 @@ def parser() -> argparse.ArgumentParser:
               'accelerate launch -m dalle_nb.cli train-prior runs/big --preset emoji'])
     t.add_argument('run', help='run folder with tokens/')
     t.add_argument('--preset', default='tiny', help='PriorConfig preset: tiny, emoji or paper (default tiny)')
-    t.add_argument('--steps', type=int, default=2000, help='updates (default 2000)')
-    t.add_argument('--batch-size', type=int, default=16, help='batch size per process (default 16)')
+    t.add_argument('--steps', type=int, default=None, help="updates (default: train_prior's, 4000)")
+    t.add_argument('--batch-size', type=int, default=None, help="batch size per process (default: train_prior's, 16)")
     t.add_argument('--resume', action='store_true', help='continue from the newest checkpoint in RUN/prior/checkpoints')
     _add_mixed_precision(t)
     t.set_defaults(func=cmd_train_prior)

@@ -108,7 +108,7 @@ def evaluate_prior(model, ds:TokenDataset, batch_size:int=64, max_items:int=1024
 # %% ../nbs/08_train_prior.ipynb #6932cc38
 def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`)
                 preset:str='tiny', # a `PriorConfig` preset
-                steps:int=2000, # updates
+                steps:int=4000, # updates (at batch 16, the samples 2,000 of 32 were)
                 batch_size:int=16, # per process
                 lr:float|None=None, # peak learning rate; None: 4e-3 × 128 / dim × √(global batch / 32) (2.8e-3 for the 128-wide tiny prior at batch 16)
                 warmup:float=0.05, # warm-up share of steps
