@@ -6,7 +6,7 @@ Run:  .venv/bin/python bench/attention.py [--repeats 7] [--threads N] [--shapes 
       .venv/bin/python bench/attention.py --train [--threads 2]
 
 `--train` times whole training updates of the prior at the benchmarks' reference shape (256 wide, 4 heads) and of the
-quickstart's tiny preset (128 wide, 2 heads), batch 32, L = 96, AdamW, fp32 and under bf16 autocast,
+quickstart's tiny preset (64 wide, 2 heads of 32), batch 32, L = 96, AdamW, fp32 and under bf16 autocast,
 with the masked attention that `attend` runs there (`dense_attention`: scores, fp32 softmax, weighted sum) against
 the same model calling `scaled_dot_product_attention` with the boolean mask, alternating in one process.
 
@@ -109,8 +109,8 @@ def train_updates(a, rounds=6, steps=8):
     sdpa = lambda q, k, v, mask: F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.device))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; prior, batch 32, L 96: "
           f"{rounds} rounds of {steps} updates per variant, alternating (median ms per update)")
-    for (dim, heads), amp in itertools.product(((256, 4), (128, 2)), (False, True)):
-        cfg = PriorConfig.preset('tiny', text_vocab=1000, dim=dim, heads=heads)
+    for shape, amp in itertools.product((dict(dim=256, heads=4, head_dim=64), {}), (False, True)):
+        cfg = PriorConfig.preset('tiny', text_vocab=1000, **shape)
         torch.manual_seed(0)
         text, image = torch.randint(1, 1000, (32, cfg.text_len)), torch.randint(0, cfg.image_vocab, (32, cfg.grid ** 2))
         times, losses = {'dense_attention': [], 'sdpa': []}, {}
@@ -126,7 +126,7 @@ def train_updates(a, rounds=6, steps=8):
                 losses[name] = loss.item()
         M.dense_attention = ours
         o, s_ = (statistics.median(times[n]) * 1e3 for n in ('dense_attention', 'sdpa'))
-        print(f"{dim} wide, {'bf16 autocast' if amp else 'fp32':14s} dense_attention {o:6.1f} ms   SDPA {s_:6.1f} ms   SDPA/ours {s_ / o:4.2f}×   "
+        print(f"{cfg.dim} wide, {'bf16 autocast' if amp else 'fp32':14s} dense_attention {o:6.1f} ms   SDPA {s_:6.1f} ms   SDPA/ours {s_ / o:4.2f}×   "
               f"loss after {steps} updates {losses['dense_attention']:.4f} / {losses['sdpa']:.4f}", flush=True)
 
 def main():

@@ -31,7 +31,7 @@ class PipelineConfig(Config):
     dvae_steps: int = 5000 # dVAE updates (at the default 15 minutes; 1,500 joint, then 3,500 for the decoder alone): its reconstructions bound every later stage's accuracy
     bpe_dropout: float = 0. # BPE dropout of the prior's training captions, 4 variants a caption (paper: 0.1); 0: the plain captions, which the shapes prior learns from faster (`08_train_prior`)
     prior_preset: str = 'tiny' # `PriorConfig` preset
-    prior_steps: int = 3800 # prior updates (at the default 15 minutes: about 0.07 s each at batch 16 on 2 cores of an AVX2 EPYC in fp32)
+    prior_steps: int = 8400 # prior updates (at the default 15 minutes: about 0.04 s each at batch 16 on 2 cores of an AVX2 EPYC in fp32)
     prior_batch: int = 16 # prior batch size: at equal time, 16 learns more than 32 (`08_train_prior`)
     rerank_steps: int = 300 # reranker updates (at the default 15 minutes)
     eval_prompts: int = 48 # canonical prompts per split in the evaluation (shapes only)
@@ -66,9 +66,11 @@ class PipelineConfig(Config):
 # so 5,000 updates at 0.054 s keep the dVAE's share of the stages (3,500 × 0.077 s): the dVAE's reconstructions cap the accuracy.
 # Since 2026-12-04 the prior trains at batch 16, not 32 (`08_train_prior`): on the AVX2 EPYC in fp32 an update of 16 costs 0.52 of
 # one of 32 (4.58 against 4.39 ms a sample, 2 threads, alternating in one process), so 3,800 updates at 0.055 s keep its share (2,000 × 0.105 s).
+# Since 2026-12-04 05:30 the tiny prior is 64 wide with 2 heads of 32 (`08_train_prior`): its update costs 0.45 of a 128-wide one's
+# (0.44–0.46, 2 threads, batch 16, alternating in one process), so 8,400 updates at 0.025 s keep its share (3,800 × 0.055 s).
 # `calibrate` does not time the reranker: its entry is what its stage's update costs against the dVAE stage's (`replan`; fresh clones
-# of 2026-12-04, fp32 on an AVX2 EPYC: 1.8–2.1×, where the prior's cost 0.94–1.04× and its entry says 1.02×)
-REFERENCE_SECONDS = dict(dvae=0.054, prior=0.055, rerank=0.108)
+# of 2026-12-04, fp32 on an AVX2 EPYC: 1.8–2.1×, where the 128-wide prior's cost 0.94–1.04× and its entry said 1.02×)
+REFERENCE_SECONDS = dict(dvae=0.054, prior=0.025, rerank=0.108)
 
 def sized_here(cfg:PipelineConfig) -> bool:
     "Whether the step counts are sized for `cfg` on this machine (`calibrate`, `replan`): the tiny presets, on a CPU."
@@ -112,7 +114,7 @@ def calibrate(cfg:PipelineConfig, updates:int=10) -> tuple[float, str]:
         codes = dvae.encode(x)
         t_dvae = seconds_per_update(dvae, lambda i: dvae(x, tau=0.5, hard=hard(i), gamma=recipe['gamma'], codes=None if encodes(i) else codes)['loss'],
                                     updates, (0, 0, updates - 1, updates - 1), mp == 'bf16')
-        # as many prior updates as dVAE ones: a 128-wide prior update is ~0.13 s, and 3 of them (as for the 256-wide one)
+        # as many prior updates as dVAE ones: when a 128-wide prior update was ~0.13 s, 3 of them (as for the 256-wide one)
         # read speeds of 1.29–1.85 within minutes
         t_prior = seconds_per_update(prior, lambda i: prior_loss(prior, text, image)['loss'], updates, (0, 0), mp == 'bf16')
         seconds[mp] = cfg.dvae_steps * t_dvae + cfg.prior_steps * t_prior

@@ -31,7 +31,7 @@ class PriorConfig(Config):
     dropout: float = 0.0 # dropout on attention and MLP outputs
     caption_dropout: float = 0.1 # training: chance a caption is replaced by all pad tokens (enables guidance)
     presets = {
-        'tiny': dict(mlp_mult=2), # a half-width MLP: more updates in the quickstart's minutes (`08_train_prior`)
+        'tiny': dict(dim=64, head_dim=32, mlp_mult=2), # narrow, with a half-width MLP: more updates in the quickstart's minutes (`08_train_prior`)
         'emoji': dict(text_len=24, dim=256, heads=4, depth=8, conv_kernel=5),
         'paper': dict(text_len=256, image_vocab=8192, grid=32, dim=3968, depth=64, heads=62, head_dim=64, conv_kernel=11),
     }

@@ -110,7 +110,7 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
                 preset:str='tiny', # a `PriorConfig` preset
                 steps:int=4000, # updates (at batch 16, the samples 2,000 of 32 were)
                 batch_size:int=16, # per process
-                lr:float|None=None, # peak learning rate; None: 4e-3 × 128 / dim × √(global batch / 32) (2.8e-3 for the 128-wide tiny prior at batch 16)
+                lr:float|None=None, # peak learning rate; None: 4e-3 × 128 / dim × √(global batch / 32) (5.7e-3 for the 64-wide tiny prior at batch 16)
                 warmup:float=0.05, # warm-up share of steps
                 ema_decay:float=0.99, ema_every:int=25, # the paper's EMA
                 resume:bool=False, # continue from the newest checkpoint in RUN/prior/checkpoints
