@@ -7,7 +7,7 @@ __all__ = ['seed_everything', 'default_device', 'image_to_tensor', 'tensor_to_im
            'Pretrained']
 
 # %% ../nbs/00_core.ipynb #a1057264
-import dataclasses, json, os, random, tempfile
+import dataclasses, inspect, json, os, random, re, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -104,7 +104,11 @@ class Config:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown: raise ValueError(f'{cls.__name__} has no field(s) {unknown}: is this config from another version or model?')
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+        def value(f, v): # JSON gives lists for tuples and dicts for nested configs
+            if isinstance(f.type, type) and issubclass(f.type, Config) and isinstance(v, dict): return f.type.from_dict(v)
+            return tuple(v) if isinstance(v, list) else v
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        return cls(**{k: value(fields[k], v) for k, v in d.items()})
 
     def save(self, path:str|Path):
         with atomic_path(path) as tmp: tmp.write_text(json.dumps(self.to_dict(), indent=2))
@@ -114,6 +118,18 @@ class Config:
         path = Path(path)
         if not path.exists(): raise FileNotFoundError(f'no config at {path}')
         return cls.from_dict(json.loads(path.read_text()))
+
+    @classmethod
+    def docs(cls) -> dict[str, str]:
+        "Each field's comment in its class's source (`name: type = default # comment`), base classes' too: the help of generated options."
+        found = {}
+        for c in reversed(cls.__mro__):
+            if '__dataclass_fields__' not in vars(c): continue
+            try: src = inspect.getsource(c)
+            except (OSError, TypeError): continue # a class typed into a console has no source
+            for line in src.splitlines():
+                if m := re.match(r'\s+(\w+)\s*:[^=#]*(?:=[^#]*)?#\s*(.*)$', line): found[m[1]] = m[2].strip()
+        return {f.name: found.get(f.name, '') for f in dataclasses.fields(cls)}
 
     def diff(self, other) -> dict:
         "Fields whose values differ: {name: (ours, theirs)}."

@@ -4,11 +4,10 @@
 
 # %% auto #0
 __all__ = ['sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_loader', 'Callback', 'Schedules', 'EMA',
-           'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'latest_checkpoint', 'check_fresh', 'native_bf16',
-           'Learner']
+           'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'native_bf16', 'Learner', 'TrainConfig', 'train_stage']
 
 # %% ../nbs/04_learner.ipynb #80986748
-import copy, math, os, re, shutil, time, warnings
+import copy, dataclasses, json, math, os, re, shutil, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
@@ -19,7 +18,9 @@ from torch import nn, Tensor
 from torch.utils.data import DataLoader, Sampler
 from accelerate import Accelerator
 from tqdm.auto import tqdm
-from .core import atomic_path
+from accelerate.utils import broadcast
+from .core import atomic_path, Config
+from .run import RunFolder, latest_checkpoint
 
 # %% ../nbs/04_learner.ipynb #7c599f9b
 def sched_cos(start:float, end:float, pct_start:float=0., pct_end:float=1.) -> Callable:
@@ -81,8 +82,7 @@ class Schedules(Callback):
     order = -10
     def __init__(self, **scheds): self.scheds = scheds
     def before_step(self, learn):
-        pct = learn.step / max(learn.total_steps, 1)
-        for k, f in self.scheds.items(): learn.hp[k] = f(pct)
+        for k, f in self.scheds.items(): learn.hp[k] = f(learn.pct)
         if 'lr' in learn.hp:
             for g in learn.opt.param_groups: g['lr'] = learn.hp['lr'] * g.get('lr_scale', 1.0)
 
@@ -119,7 +119,7 @@ class CSVLogger(Callback):
             with atomic_path(self.path) as tmp: df.to_csv(tmp, index=False)
         elif learn.is_main and self.path.exists() and learn.step == 0: self.path.unlink()
     def after_step(self, learn):
-        if learn.step % self.every and learn.step != learn.total_steps: return
+        if learn.step % self.every and not learn.done: return
         m = learn.gather_metrics()
         if learn.is_main: self.buf.append(m); self.flush()
     def flush(self):
@@ -137,13 +137,14 @@ class CSVLogger(Callback):
         with open(self.path, 'a') as f: df.to_csv(f, header=header, index=False); f.flush(); os.fsync(f.fileno())
 
 class Progress(Callback):
-    "A tqdm.auto progress bar (terminal or notebook) with the latest loss; main process only."
+    "A tqdm.auto progress bar (terminal or notebook) of updates, or of seconds under a time budget, with the latest loss; main process only."
     order = 30
     def __init__(self, every:int=10): self.every, self.bar = every, None
     def before_fit(self, learn):
-        self.bar = tqdm(total=learn.total_steps, initial=learn.step, disable=not learn.is_main, dynamic_ncols=True, mininterval=1)
+        total, done = (learn.total_steps, learn.step) if learn.budget is None else (round(learn.budget), round(learn.elapsed))
+        self.bar = tqdm(total=total, initial=done, unit='it' if learn.budget is None else 's', disable=not learn.is_main, dynamic_ncols=True, mininterval=1)
     def after_step(self, learn):
-        self.bar.update(1)
+        self.bar.update(1 if learn.budget is None else round(learn.elapsed) - self.bar.n)
         if learn.step % self.every == 0: self.bar.set_postfix(loss=f"{learn.last['loss']:.4f}", refresh=False)
     def after_fit(self, learn): self.bar.close()
 
@@ -152,30 +153,18 @@ class Checkpoint(Callback):
     order = 40
     def __init__(self, folder, every:int=100, keep:int=2): self.folder, self.every, self.keep = Path(folder), every, keep
     def after_step(self, learn):
-        if learn.step % self.every == 0 or learn.step == learn.total_steps: learn.save_checkpoint(self.folder, self.keep)
+        if learn.step % self.every == 0 or learn.done: learn.save_checkpoint(self.folder, self.keep)
 
 class EveryN(Callback):
     "Call `fn(learner)` every `n` steps (and at the last one), e.g. to draw reconstructions; `order` 15 runs after the EMA and before the CSV row."
     def __init__(self, fn:Callable, n:int, order:int=50): self.fn, self.n, self.order = fn, n, order
     def after_step(self, learn):
-        if learn.step % self.n == 0 or learn.step == learn.total_steps:
+        if learn.step % self.n == 0 or learn.done:
             with torch.random.fork_rng(): self.fn(learn)  # never consumes the training RNG
 
 # %% ../nbs/04_learner.ipynb #6c1493d1
-def latest_checkpoint(folder:str|Path # a folder of checkpoints written by `Learner.save_checkpoint`
-                     ) -> Path|None:
-    "The newest complete checkpoint (`step_NNNNNNN`) in `folder`, or None."
-    cks = sorted(Path(folder).glob('step_*'))
-    return cks[-1] if cks else None
-
-def check_fresh(folder:str|Path, # a run's stage folder, e.g. RUN/prior
-                resume:bool):
-    "Refuse to start a new training run over one that has checkpoints, unless resuming it."
-    if not resume and latest_checkpoint(Path(folder)/'checkpoints') is not None:
-        raise ValueError(f'{folder} already holds a training run: pass resume=True (--resume) to continue it, or use another run folder')
-
 def native_bf16() -> bool:
-    "Whether this CPU computes in bf16 (AVX512-BF16 or AMX); without either, bf16 autocast is emulated: 6–11× slower for the tiny models on an AVX2 EPYC (2026-12-03), so `Learner` warns there and `pipeline.calibrate` does not time it."
+    "Whether this CPU computes in bf16 (AVX512-BF16 or AMX); without either, bf16 autocast is emulated and several times slower (see \"Mixed precision\"), so `Learner` warns there and `mixed_precision='auto'` keeps fp32."
     caps = getattr(torch.cpu, 'get_capabilities', None) # torch's public CPU feature check; a torch without it: assume bf16 is native
     return caps is None or any(caps().get(f, False) for f in ('avx512_bf16', 'amx_bf16'))
 
@@ -185,25 +174,29 @@ class Learner:
                  step_fn:Callable, # (model, batch, learner) -> dict with a scalar 'loss' (and other scalars to log)
                  train_dl:DataLoader, # ideally from `step_loader`, so resume restores the data order exactly
                  opt:torch.optim.Optimizer, # built on `model.parameters()`
-                 total_steps:int, # updates in the whole run (schedules are fractions of it)
+                 total_steps:int|None=None, # updates in the whole run (schedules are fractions of it) ...
+                 budget:float|None=None, # ... or seconds of training (schedules are fractions of the time spent)
                  cbs:list=(), # callbacks
                  clip:float|None=None, # max grad norm; None: measured, not clipped
                  accelerator:Accelerator|None=None, # default: `Accelerator()`
-                 mixed_precision:str='no', # 'bf16': the forward pass under `torch.autocast` (see "Mixed precision")
+                 mixed_precision:str='no', # 'bf16': the forward pass under `torch.autocast`; 'auto': bf16 where it is native (see "Mixed precision")
                 ):
-        if mixed_precision not in ('no', 'bf16'): raise ValueError(f"mixed_precision is 'no' or 'bf16', not {mixed_precision!r}")
+        if mixed_precision not in ('no', 'bf16', 'auto'): raise ValueError(f"mixed_precision is 'no', 'bf16' or 'auto', not {mixed_precision!r}")
+        if (total_steps is None) == (budget is None): raise ValueError('give the learner total_steps or a time budget, one of them')
+        if (budget if total_steps is None else total_steps) <= 0: raise ValueError(f'nothing to train: total_steps={total_steps}, budget={budget}')
         self.accelerator = accelerator or Accelerator()
+        if mixed_precision == 'auto': mixed_precision = 'bf16' if self.accelerator.device.type == 'cuda' or (self.accelerator.device.type == 'cpu' and native_bf16()) else 'no'
         self.mixed_precision = mixed_precision
         if mixed_precision == 'bf16' and self.accelerator.device.type == 'cpu' and not native_bf16():
             warnings.warn("bf16 autocast on this CPU is emulated (it has neither AVX512-BF16 nor AMX): updates run several times slower than with mixed_precision='no'", stacklevel=2)
         self.model, self.opt = self.accelerator.prepare(model, opt)
-        self.step_fn, self.total_steps, self.clip = step_fn, total_steps, clip
+        self.step_fn, self.total_steps, self.budget, self.clip = step_fn, total_steps, budget, clip
         self.train_dl = train_dl
         self.sampler = train_dl.batch_sampler if isinstance(getattr(train_dl, 'batch_sampler', None), StepSampler) else None
         if self.sampler is None: self.train_dl = self.accelerator.prepare(train_dl)
         else: self.sampler.rank, self.sampler.world = self.accelerator.process_index, self.accelerator.num_processes
         self.cbs = sorted(cbs, key=lambda c: c.order)
-        self.step, self.skipped, self.hp, self.last, self.last_ok = 0, 0, {}, {}, True
+        self.step, self.skipped, self.elapsed, self.hp, self.last, self.last_ok = 0, 0, 0., {}, {}, True
         for cb in self.cbs:
             if hasattr(cb, 'state_dict'): self.accelerator.register_for_checkpointing(cb)
         self.accelerator.register_for_checkpointing(self)
@@ -215,8 +208,21 @@ class Learner:
     @property
     def ema(self) -> EMA|None: return next((c for c in self.cbs if isinstance(c, EMA)), None)
 
-    def state_dict(self): return {'step': torch.tensor(self.step), 'skipped': torch.tensor(self.skipped)}
-    def load_state_dict(self, d): self.step, self.skipped = int(d['step']), int(d['skipped'])
+    @property
+    def pct(self) -> float:
+        "The fraction of training done: of the updates, or of the time budget."
+        return self.step / self.total_steps if self.budget is None else min(self.elapsed / self.budget, 1.)
+    @property
+    def done(self) -> bool: return self.step >= self.total_steps if self.budget is None else self.elapsed >= self.budget
+
+    def state_dict(self): return {'step': torch.tensor(self.step), 'skipped': torch.tensor(self.skipped), 'elapsed': torch.tensor(self.elapsed, dtype=torch.float64)}
+    def load_state_dict(self, d): self.step, self.skipped, self.elapsed = int(d['step']), int(d['skipped']), float(d.get('elapsed', 0.))
+
+    def _tick(self, since:float, elapsed0:float):
+        "Seconds trained so far, the main process's clock on every process (so all stop at the same update)."
+        t = torch.tensor([elapsed0 + time.perf_counter() - since], dtype=torch.float64, device=self.accelerator.device)
+        if self.accelerator.num_processes > 1: t = broadcast(t)
+        self.elapsed = float(t.item())
 
     def _cb(self, name):
         for cb in self.cbs:
@@ -267,21 +273,22 @@ class Learner:
         if self.accelerator.num_processes > 1:
             t = self.accelerator.reduce(torch.tensor(list(m.values()), device=self.accelerator.device), 'mean')
             m = dict(zip(m, t.tolist()))
-        return {'step': self.step, **m, **self.hp, 'skipped': self.skipped, 'time': time.time() - self.t0}
+        return {'step': self.step, **m, **self.hp, 'skipped': self.skipped, 'time': self.elapsed}
 
     def fit(self, resume:bool|str|Path=False # True: newest checkpoint in the `Checkpoint` callback's folder; or a path
            ):
-        "Train until `total_steps`; with `resume`, continue from a checkpoint first."
+        "Train until `total_steps` or the time budget is spent; with `resume`, continue from a checkpoint first."
         if resume:
-            ck = self.latest_checkpoint() if resume is True else Path(resume)
-            if ck is not None: self.accelerator.load_state(str(ck))
-        self.t0 = time.time()
+            ck = (latest_checkpoint(f) if (f := self.checkpoint_folder()) else None) if resume is True else Path(resume)
+            if ck is None: raise FileNotFoundError(f'nothing to resume: no checkpoint in {self.checkpoint_folder()}')
+            self.accelerator.load_state(str(ck))
         self._cb('before_fit')
-        batches = self._batches()
-        while self.step < self.total_steps:
+        batches, since, elapsed0 = self._batches(), time.perf_counter(), self.elapsed
+        while not self.done:
             batch = self._to_device(next(batches))
             self._cb('before_step')
             self.one_step(batch)
+            self._tick(since, elapsed0)
             self._cb('after_step')
         self._cb('after_fit')
         self.accelerator.wait_for_everyone()
@@ -290,10 +297,6 @@ class Learner:
     def checkpoint_folder(self) -> Path|None:
         return next((c.folder for c in self.cbs if isinstance(c, Checkpoint)), None)
 
-    def latest_checkpoint(self) -> Path|None:
-        "The newest complete checkpoint in the `Checkpoint` callback's folder."
-        f = self.checkpoint_folder()
-        return None if f is None else latest_checkpoint(f)
 
     def save_checkpoint(self, folder, keep:int=2):
         "`accelerator.save_state` into `folder/.tmp_step_N`, then rename to `folder/step_N`; keep the newest `keep`."
@@ -322,3 +325,46 @@ class Learner:
         "A copy of the unwrapped model holding the EMA weights (or the weights, without EMA), in eval mode."
         with self.ema_weights() as m: out = copy.deepcopy(m)
         return out.eval()
+
+# %% ../nbs/04_learner.ipynb #e7bfa268
+@dataclasses.dataclass
+class TrainConfig(Config):
+    "The fields every training stage has; `DVAETrainConfig`, `PriorTrainConfig` and `RerankTrainConfig` add their own."
+    minutes: float|None = None # wall-clock budget; when set, the schedules run on the fraction of it spent and the stage ends on time (`steps` is then unused)
+    seed: int = 0 # model init, data order, noise
+    mixed_precision: str = 'auto' # 'no' (fp32), 'bf16' (forward under autocast) or 'auto' (bf16 where the device computes it natively)
+    log_every: int = 10 # updates between rows of metrics.csv
+    checkpoint_every: int = 250 # updates between checkpoints (and one at the end)
+
+    @property
+    def schedule(self) -> dict:
+        "The `Learner`'s length: `total_steps` or a `budget` in seconds."
+        return dict(budget=self.minutes * 60) if self.minutes else dict(total_steps=self.steps)
+
+# %% ../nbs/04_learner.ipynb #fc966eef
+def train_stage(run:str|Path, # the run folder
+                stage:str, # 'dvae', 'prior' or 'rerank': the subfolder
+                model:nn.Module, # a `Pretrained` module, freshly built from its config
+                step_fn:Callable, # (model, batch, learner) -> dict(loss=...)
+                train_ds, # a map-style dataset; batches come from `step_loader`
+                opt:torch.optim.Optimizer, cfg:TrainConfig,
+                cbs:list=(), # the stage's callbacks: its `Schedules`, `EMA`, and any others
+                resume:bool=False, # continue from the stage's newest checkpoint
+                accelerator:Accelerator|None=None) -> tuple[nn.Module, Learner]:
+    "Train `model` as `run/stage`: refuse to overwrite or resume the wrong thing, save the configs, fit, export the EMA weights and record what was trained in `train.json`."
+    run = RunFolder(run, exist=False); folder = run/stage
+    run.check_fresh(stage, resume)
+    if resume and (folder/'config.json').exists() and (d := type(model.config).load(folder/'config.json').diff(model.config)):
+        raise ValueError(f'cannot resume {folder}: it holds another model (' + ', '.join(f'{k} is {a!r} there but {b!r} here' for k, (a, b) in d.items()) + ')')
+    accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
+    if accelerator.is_main_process: folder.mkdir(parents=True, exist_ok=True); model.config.save(folder/'config.json'); cfg.save(folder/'train.json')
+    cbs = [*cbs, CSVLogger(folder/'metrics.csv', every=cfg.log_every), Progress(), Checkpoint(folder/'checkpoints', every=cfg.checkpoint_every)]
+    learn = Learner(model, step_fn, step_loader(train_ds, cfg.batch_size, seed=cfg.seed), opt, **cfg.schedule, cbs=cbs, clip=cfg.clip,
+                    accelerator=accelerator, mixed_precision=cfg.mixed_precision)
+    learn.fit(resume=resume)
+    model = learn.export_model()
+    if learn.is_main:
+        model.save_pretrained(folder)
+        trained = dict(updates=learn.step, seconds=round(learn.elapsed, 1), skipped=learn.skipped, mixed_precision=learn.mixed_precision)
+        with atomic_path(folder/'trained.json') as tmp: tmp.write_text(json.dumps(trained, indent=2))
+    return model, learn
