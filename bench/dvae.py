@@ -2,17 +2,19 @@
 emoji (hard-reconstruction PSNR on a held-out 10%, side by side with dalle-pytorch's DiscreteVAE trained for the
 same wall-clock time on the same images, 64×64 → 8×8, K = 512).
 
-    .venv/bin/python bench/dvae.py                 # both parts; the peer needs bench/peer_env.sh once
-    .venv/bin/python bench/dvae.py --skip-peer     # ours only
-    .venv/bin/python bench/dvae.py --mixed-precision bf16   # both models' forward passes under bf16 autocast
-    .venv/bin/python bench/dvae.py --skip-peer --mixed-precision bf16 --threads 2 --shapes-steps 12000   # the long shapes run (869 s of training on 2026-12-02)
+    .venv/bin/python bench/dvae.py --emoji PATH                 # both parts; the peer needs bench/peer_env.sh once
+    .venv/bin/python bench/dvae.py --emoji PATH --skip-peer     # ours only
+    .venv/bin/python bench/dvae.py --emoji PATH --mixed-precision bf16   # both models' forward passes under bf16 autocast
+    .venv/bin/python bench/dvae.py --skip-emoji --mixed-precision bf16 --threads 2 --shapes-steps 12000   # a long shapes run
+
+PATH: a folder or manifest of captioned images (we use 3,786 64×64 emoji).
 """
 import argparse, json, shutil, subprocess, sys, time
 from pathlib import Path
 import torch
-from dalle_nb.data import EMOJI, ShapesDataset, open_dataset, train_val_split
+from dalle_nb.data import ShapesDataset, open_dataset, train_val_split
 from dalle_nb.evaluate import judge_shape
-from dalle_nb.train_dvae import train_dvae, evaluate_dvae
+from dalle_nb.train_dvae import DVAETrainConfig, train_dvae, evaluate_dvae
 
 HERE = Path(__file__).parent
 ATTRS = ('size', 'color', 'shape', 'position')
@@ -32,10 +34,11 @@ def shapes_accuracy(dvae, split, n=500, seed=30_000):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--shapes-steps', type=int, default=4000)  # train_dvae's default
+    ap.add_argument('--shapes-steps', type=int, default=DVAETrainConfig.steps)
+    ap.add_argument('--emoji', help='a folder or manifest of real images')
+    ap.add_argument('--skip-emoji', action='store_true')
     ap.add_argument('--emoji-steps', type=int, default=700)
-    # emoji's own recipe, from one 1-thread sweep of 600-800 updates on 2026-12-03 (hard PSNR, codes in use): train_dvae's shapes-tuned
-    # defaults (γ 20, 70% decoder phase) 17.53 dB, 15%; γ 100 17.88 dB, 48%; γ 100 with half the run the decoder phase 18.20 dB, 73%
+    # emoji's own recipe (experiments/dvae.md): γ 100 and half the run the decoder phase
     ap.add_argument('--emoji-gamma', type=float, default=100.)
     ap.add_argument('--emoji-pct-decoder', type=float, default=0.5)
     ap.add_argument('--preset-emoji', default='tiny')
@@ -45,13 +48,14 @@ def main():
     ap.add_argument('--threads', type=int, default=1, help='CPU threads for each model (the peer gets the same)')
     ap.add_argument('--out', default=str(HERE/'out'/'dvae'))
     a = ap.parse_args()
+    if not a.skip_emoji and not a.emoji: ap.error('name the real images with --emoji PATH, or pass --skip-emoji')
     torch.set_num_threads(a.threads)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     for f in ('shapes', 'emoji'): shutil.rmtree(out/f, ignore_errors=True)  # each run of the benchmark trains afresh
     rows = [('mixed precision, both models', a.mixed_precision), ('CPU threads, each model', a.threads)]
     if not a.skip_shapes:
         t0 = time.time()
-        dvae, _ = train_dvae('shapes', out/'shapes', steps=a.shapes_steps, split='train', progress=False, mixed_precision=a.mixed_precision)
+        dvae, _ = train_dvae('shapes', out/'shapes', DVAETrainConfig(steps=a.shapes_steps, mixed_precision=a.mixed_precision))
         dt = time.time() - t0
         seen, seen_orig = shapes_accuracy(dvae, 'train'); held, held_orig = shapes_accuracy(dvae, 'heldout')
         val = torch.stack([ShapesDataset(512, seed=40_000, split='all')[i][0] for i in range(512)])
@@ -61,13 +65,14 @@ def main():
                  ('shapes: judge right, hard recon, held-out pairs', f'{held:.3f} (originals {held_orig:.3f})'),
                  ('shapes: PSNR hard / relaxed (dB)', f"{ev['psnr_hard']:.2f} / {ev['psnr_soft']:.2f}"),
                  ('shapes: codes used, perplexity', f"{ev['used']:.3f}, {ev['perplexity']:.1f}")]
+    if a.skip_emoji: return report(rows, out)
     # emoji: the same 90/10 split for both models
-    tr, va = train_val_split(open_dataset(EMOJI), val_frac=0.1, seed=0)
+    tr, va = train_val_split(open_dataset(a.emoji), val_frac=0.1, seed=0)
     stack = lambda ds: (torch.stack([ds[i][0] for i in range(len(ds))]) * 255).round().byte()
     torch.save({'train': stack(tr), 'val': stack(va)}, out/'emoji_split.pt')
     t0 = time.time()
-    dvae, _ = train_dvae(EMOJI, out/'emoji', preset=a.preset_emoji, steps=a.emoji_steps, gamma=a.emoji_gamma, pct_decoder=a.emoji_pct_decoder,
-                         progress=False, mixed_precision=a.mixed_precision)
+    cfg = DVAETrainConfig(preset=a.preset_emoji, steps=a.emoji_steps, gamma=a.emoji_gamma, pct_decoder=a.emoji_pct_decoder, mixed_precision=a.mixed_precision)
+    dvae, _ = train_dvae(a.emoji, out/'emoji', cfg)
     ours_s = time.time() - t0
     ev = evaluate_dvae(dvae, torch.load(out/'emoji_split.pt')['val'].float() / 255)
     rows += [('emoji: ours train time (s)', f'{ours_s:.0f}'), ('emoji: ours training images/s', f'{a.emoji_steps*16/ours_s:.0f}'),
@@ -82,6 +87,9 @@ def main():
                  ('emoji: peer training images/s', f"{peer['images_per_s']:.0f}"),
                  ('emoji: peer PSNR hard (dB)', f"{peer['psnr_hard']:.2f}"), ('emoji: peer codes used', f"{peer['used']:.3f}"),
                  ('emoji: PSNR ours − peer (dB)', f"{ev['psnr_hard'] - peer['psnr_hard']:+.2f}")]
+    report(rows, out)
+
+def report(rows, out):
     w = max(len(k) for k, _ in rows)
     print('\n'.join(f'{k:<{w}}  {v}' for k, v in rows))
     (out/'results.json').write_text(json.dumps(dict(rows), indent=1))

@@ -81,7 +81,7 @@ def peak_rss_train_tiny(steps):
             f"from dalle_nb.dvae import DVAE, DVAEConfig; from dalle_nb.train_prior import encode_tokens; run = Path(sys.argv[1]); "
             f"TextTokenizer.train(ShapesDataset(2000).captions, text_len=32).save(run/'tokenizer.json'); "
             f"DVAE(DVAEConfig.preset('tiny')).save_pretrained(run/'dvae'); "
-            f"encode_tokens(run, {{'train': ShapesDataset(2000), 'val': ShapesDataset(256, seed=1)}}, log=lambda *a: None)")
+            f"encode_tokens(run, {{'train': ShapesDataset(2000), 'val': ShapesDataset(256, seed=1)}}, bpe_dropout=0.1, log=lambda *a: None)")
     with tempfile.TemporaryDirectory() as d:
         subprocess.run([sys.executable, '-c', code, d], check=True, capture_output=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -335,6 +335,7 @@ class TrainConfig(Config):
     mixed_precision: str = 'auto' # 'no' (fp32), 'bf16' (forward under autocast) or 'auto' (bf16 where the device computes it natively)
     log_every: int = 10 # updates between rows of metrics.csv
     checkpoint_every: int = 250 # updates between checkpoints (and one at the end)
+    choices = {'mixed_precision': ('no', 'bf16', 'auto')} # the allowed values of fields that have a few
 
     @property
     def schedule(self) -> dict:

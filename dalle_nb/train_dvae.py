@@ -44,6 +44,7 @@ class DVAETrainConfig(TrainConfig):
     clip: float = 10. # grad-norm clip: gumbel gradients at small τ reach norms of 100–250
     split: str = 'train' # shapes only: the colour–shape pairs to train on ('train' keeps the held-out pairs unseen)
     recon_every: int = 500 # updates between reconstruction grids (recon_*.png; and one at the end)
+    choices = {**TrainConfig.choices, 'split': ('train', 'heldout', 'all')}
 
 def dvae_schedules(cfg:DVAETrainConfig) -> Schedules:
     "The dVAE's schedules as fractions of the run: τ cosine 1 → `tau_end`, β cosine 0 → `beta`, lr warm-up then cosine, γ constant; then the decoder phase (`hard` = 1) with its own lr."
@@ -118,12 +119,12 @@ def _dataset(data, size:int, split:str, seed:int):
 def train_dvae(data:str|Path|tuple='shapes', # 'shapes', a dataset path (a folder of images, captions or not; a manifest), or a (train, val) pair of datasets
                out:str|Path='runs/dvae', # the run folder; writes out/dvae/
                cfg:DVAETrainConfig|None=None, # how to train (default `DVAETrainConfig()`)
-               model:DVAEConfig|None=None, # the model (default the preset `cfg.preset`)
+               model:dict|None=None, # `DVAEConfig` fields over the preset's, e.g. dict(n_hid=32)
                resume:bool=False, # continue from out/dvae/checkpoints
                accelerator:Accelerator|None=None, cbs:list=(), # extra callbacks
               ) -> tuple[DVAE, Learner]:
     "Train a dVAE on `data`; writes config.json, train.json, model.safetensors (EMA), metrics.csv, recon_*.png, checkpoints/ to out/dvae."
-    cfg = cfg or DVAETrainConfig(); model = model or DVAEConfig.preset(cfg.preset)
+    cfg = cfg or DVAETrainConfig(); model = DVAEConfig.preset(cfg.preset, **(model or {}))
     seed_everything(cfg.seed)
     net = DVAE(model)
     train_ds, val_ds = _dataset(data, model.image_size, cfg.split, cfg.seed)

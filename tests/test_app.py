@@ -62,7 +62,7 @@ def test_cli_errors(tmp_path):
     r = subprocess.run([EXE, 'demo', str(tmp_path/'nowhere')], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and 'no run folder' in r.stderr and 'Traceback' not in r.stderr
     r = subprocess.run([EXE, 'demo', str(tmp_path)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and 'has no tokenizer.json' in r.stderr and 'Traceback' not in r.stderr
+    assert r.returncode == 2 and 'has no tokenizer, dvae, prior' in r.stderr and 'Traceback' not in r.stderr
 
 def test_generate(client):
     gallery, msg = client.predict('a large green circle in the center', 3, 1.0, 0, 1.0, 8, 1, api_name='/generate')

@@ -33,3 +33,22 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
     assert r.returncode == 2 and 'invalid choice' in r.stderr
     r = run('quickstart', '--out', str(tmp_path/'run'), '--data', str(tmp_path/'missing'))
     assert r.returncode == 2 and 'no dataset at' in r.stderr and 'Traceback' not in r.stderr
+
+def test_training_options_are_the_configs_fields():
+    "Each training command has one option per field of its config, with the dataclass's default: no default is written twice."
+    import dataclasses
+    from dalle_nb.cli import parser, config_from_args
+    from dalle_nb.train_dvae import DVAETrainConfig
+    from dalle_nb.train_prior import PriorTrainConfig
+    from dalle_nb.rerank import RerankTrainConfig
+    from dalle_nb.pipeline import PipelineConfig
+    for argv, cls in ((['train-dvae', '--out', 'r'], DVAETrainConfig), (['train-prior', 'r'], PriorTrainConfig),
+                      (['train-rerank', 'r'], RerankTrainConfig), (['quickstart'], PipelineConfig)):
+        assert config_from_args(parser().parse_args(argv), cls) == cls(), argv
+    r = run('train-prior', '--help')
+    for f in dataclasses.fields(PriorTrainConfig):
+        assert f'--{f.name.replace("_", "-")}' in r.stdout, f.name
+    assert ' '.join(r.stdout.split()).count('(default ') >= len(dataclasses.fields(PriorTrainConfig)) # help wraps lines
+    args = parser().parse_args(['quickstart', '--minutes', '5', '--prior-batch-size', '8', '--dvae-beta', '1'])
+    cfg = config_from_args(args, PipelineConfig)
+    assert (cfg.minutes, cfg.prior.batch_size, cfg.dvae.beta) == (5., 8, 1.)

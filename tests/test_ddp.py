@@ -13,7 +13,7 @@ def test_two_processes_same_weights(tmp_path):
     run = tmp_path/'run'
     TextTokenizer.train(ShapesDataset(500).captions, text_len=32).save(run/'tokenizer.json')
     seed_everything(0); DVAE(DVAEConfig.preset('tiny')).save_pretrained(run/'dvae')
-    encode_tokens(run, {'train': ShapesDataset(64, seed=0), 'val': ShapesDataset(16, seed=1)}, log=lambda *a: None)
+    encode_tokens(run, {'train': ShapesDataset(64, seed=0), 'val': ShapesDataset(16, seed=1)}, bpe_dropout=0.1, log=lambda *a: None)
     torchrun = shutil.which('torchrun') or str(Path(sys.executable).parent/'torchrun')
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}
     r = subprocess.run([torchrun, '--standalone', '--nproc_per_node', '2', str(Path(__file__).parent/'ddp_worker.py'),

@@ -9,13 +9,14 @@ SCRIPT = """
 import sys, time
 from dalle_nb.learner import Callback
 from dalle_nb.data import ShapesDataset
-from dalle_nb.train_dvae import train_dvae
+from dalle_nb.train_dvae import DVAETrainConfig, train_dvae
 class Slow(Callback):
     def after_step(self, learn): time.sleep(0.15)
 # 64 images: the decoder phase (steps 12-40, 112 images) sees some twice, so its code cache is in play, and in the checkpoints
 data = ShapesDataset(64, seed=0, split='train'), ShapesDataset(16, seed=1, split='train')
-train_dvae(data, sys.argv[1], steps=40, batch_size=4, ckpt_every=10, log_every=5, recon_every=20, progress=False,
-           resume=sys.argv[2] == 'resume', threads=1, n_hid=8, n_init=16, vocab_size=64, cbs=[Slow()])
+import torch; torch.set_num_threads(1)
+cfg = DVAETrainConfig(steps=40, batch_size=4, checkpoint_every=10, log_every=5, recon_every=20, mixed_precision='no')
+train_dvae(data, sys.argv[1], cfg, model=dict(n_hid=8, n_init=16, vocab_size=64), resume=sys.argv[2] == 'resume', cbs=[Slow()])
 """
 
 def _run(out, mode): return subprocess.Popen([sys.executable, '-c', SCRIPT, str(out), mode], env={**os.environ, 'OMP_NUM_THREADS': '1'})
