@@ -7,10 +7,10 @@ same wall-clock time on the same images, 64×64 → 8×8, K = 512).
     .venv/bin/python bench/dvae.py --mixed-precision bf16   # both models' forward passes under bf16 autocast
     .venv/bin/python bench/dvae.py --skip-peer --mixed-precision bf16 --threads 2 --shapes-steps 12000   # the long shapes run (869 s of training on 2026-12-02)
 """
-import argparse, json, shutil, subprocess, sys, time
+import argparse, json, os, shutil, subprocess, sys, time
 from pathlib import Path
 import torch
-from dalle_nb.data import EMOJI, ShapesDataset, open_dataset, train_val_split
+from dalle_nb.data import ShapesDataset, open_dataset, train_val_split
 from dalle_nb.metrics import judge_shape
 from dalle_nb.train_dvae import train_dvae, evaluate_dvae
 
@@ -41,6 +41,7 @@ def main():
     ap.add_argument('--preset-emoji', default='tiny')
     ap.add_argument('--skip-peer', action='store_true')
     ap.add_argument('--skip-shapes', action='store_true')
+    ap.add_argument('--emoji', default=os.environ.get('DALLE_NB_EMOJI'), help='the emoji folder of image+caption pairs (default: $DALLE_NB_EMOJI; none: skipped)')
     ap.add_argument('--mixed-precision', choices=['no', 'bf16'], default='no', help="'bf16': ours and the peer under bf16 autocast")
     ap.add_argument('--threads', type=int, default=1, help='CPU threads for each model (the peer gets the same)')
     ap.add_argument('--out', default=str(HERE/'out'/'dvae'))
@@ -61,27 +62,29 @@ def main():
                  ('shapes: judge right, hard recon, held-out pairs', f'{held:.3f} (originals {held_orig:.3f})'),
                  ('shapes: PSNR hard / relaxed (dB)', f"{ev['psnr_hard']:.2f} / {ev['psnr_soft']:.2f}"),
                  ('shapes: codes used, perplexity', f"{ev['used']:.3f}, {ev['perplexity']:.1f}")]
-    # emoji: the same 90/10 split for both models
-    tr, va = train_val_split(open_dataset(EMOJI), val_frac=0.1, seed=0)
-    stack = lambda ds: (torch.stack([ds[i][0] for i in range(len(ds))]) * 255).round().byte()
-    torch.save({'train': stack(tr), 'val': stack(va)}, out/'emoji_split.pt')
-    t0 = time.time()
-    dvae, _ = train_dvae(EMOJI, out/'emoji', preset=a.preset_emoji, steps=a.emoji_steps, gamma=a.emoji_gamma, pct_decoder=a.emoji_pct_decoder,
-                         progress=False, mixed_precision=a.mixed_precision)
-    ours_s = time.time() - t0
-    ev = evaluate_dvae(dvae, torch.load(out/'emoji_split.pt')['val'].float() / 255)
-    rows += [('emoji: ours train time (s)', f'{ours_s:.0f}'), ('emoji: ours training images/s', f'{a.emoji_steps*16/ours_s:.0f}'),
-             ('emoji: ours PSNR hard / relaxed (dB)', f"{ev['psnr_hard']:.2f} / {ev['psnr_soft']:.2f}"),
-             ('emoji: ours codes used, perplexity', f"{ev['used']:.3f}, {ev['perplexity']:.1f}")]
-    if not a.skip_peer:
-        py = HERE/'.venv-peer'/'bin'/'python'
-        if not py.exists(): sys.exit('no bench/.venv-peer: run bench/peer_env.sh first (or pass --skip-peer)')
-        subprocess.run([str(py), str(HERE/'peer_dvae.py'), str(out/'emoji_split.pt'), str(ours_s), str(out/'peer.json'), a.mixed_precision, str(a.threads)], check=True)
-        peer = json.loads((out/'peer.json').read_text())
-        rows += [('emoji: peer (dalle-pytorch DiscreteVAE) train time (s)', f"{peer['train_seconds']:.0f}"),
-                 ('emoji: peer training images/s', f"{peer['images_per_s']:.0f}"),
-                 ('emoji: peer PSNR hard (dB)', f"{peer['psnr_hard']:.2f}"), ('emoji: peer codes used', f"{peer['used']:.3f}"),
-                 ('emoji: PSNR ours − peer (dB)', f"{ev['psnr_hard'] - peer['psnr_hard']:+.2f}")]
+    if not a.emoji: print('no emoji folder (--emoji or DALLE_NB_EMOJI): the emoji part is skipped')
+    else:
+        # emoji: the same 90/10 split for both models
+        tr, va = train_val_split(open_dataset(a.emoji), val_frac=0.1, seed=0)
+        stack = lambda ds: (torch.stack([ds[i][0] for i in range(len(ds))]) * 255).round().byte()
+        torch.save({'train': stack(tr), 'val': stack(va)}, out/'emoji_split.pt')
+        t0 = time.time()
+        dvae, _ = train_dvae(a.emoji, out/'emoji', preset=a.preset_emoji, steps=a.emoji_steps, gamma=a.emoji_gamma, pct_decoder=a.emoji_pct_decoder,
+                             progress=False, mixed_precision=a.mixed_precision)
+        ours_s = time.time() - t0
+        ev = evaluate_dvae(dvae, torch.load(out/'emoji_split.pt')['val'].float() / 255)
+        rows += [('emoji: ours train time (s)', f'{ours_s:.0f}'), ('emoji: ours training images/s', f'{a.emoji_steps*16/ours_s:.0f}'),
+                 ('emoji: ours PSNR hard / relaxed (dB)', f"{ev['psnr_hard']:.2f} / {ev['psnr_soft']:.2f}"),
+                 ('emoji: ours codes used, perplexity', f"{ev['used']:.3f}, {ev['perplexity']:.1f}")]
+        if not a.skip_peer:
+            py = HERE/'.venv-peer'/'bin'/'python'
+            if not py.exists(): sys.exit('no bench/.venv-peer: run bench/peer_env.sh first (or pass --skip-peer)')
+            subprocess.run([str(py), str(HERE/'peer_dvae.py'), str(out/'emoji_split.pt'), str(ours_s), str(out/'peer.json'), a.mixed_precision, str(a.threads)], check=True)
+            peer = json.loads((out/'peer.json').read_text())
+            rows += [('emoji: peer (dalle-pytorch DiscreteVAE) train time (s)', f"{peer['train_seconds']:.0f}"),
+                     ('emoji: peer training images/s', f"{peer['images_per_s']:.0f}"),
+                     ('emoji: peer PSNR hard (dB)', f"{peer['psnr_hard']:.2f}"), ('emoji: peer codes used', f"{peer['used']:.3f}"),
+                     ('emoji: PSNR ours − peer (dB)', f"{ev['psnr_hard'] - peer['psnr_hard']:+.2f}")]
     w = max(len(k) for k, _ in rows)
     print('\n'.join(f'{k:<{w}}  {v}' for k, v in rows))
     (out/'results.json').write_text(json.dumps(dict(rows), indent=1))
