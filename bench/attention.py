@@ -1,5 +1,5 @@
 """Forward+backward time and peak memory of one attention layer (the attention op alone: q, k, v with
-requires_grad, forward, backward): `dalle_nb.masks.attend(impl='sparse')` vs dense masked attention
+requires_grad, forward, backward): `dalle_nb.attention.attend(impl='sparse')` vs dense masked attention
 (`attend(impl='dense')`: SDPA with the kind's boolean mask) vs plain causal SDPA (`is_causal=True`).
 
 Run:  .venv/bin/python bench/attention.py [--repeats 7] [--threads N] [--shapes paper tiny]
@@ -55,7 +55,8 @@ def _peak_tensor_bytes(fn):
 def one(shape, variant, kind, what, repeats, threads):
     "Measure one (shape, variant, kind) in this process; print a JSON line."
     import torch
-    from dalle_nb.masks import attend, attention_mask
+    from dalle_nb.masks import attention_mask
+    from dalle_nb.attention import attend
     if threads: torch.set_num_threads(threads)
     def op(q, k, v, T, G):
         if variant == 'causal': return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
@@ -101,7 +102,7 @@ def measure(shape, variant, kind, a):
 def train_updates(a, rounds=6, steps=8):
     "Median ms per prior update (batch 32, L = 96) at two widths, `dense_attention` vs SDPA with the same mask, alternating."
     import torch, torch.nn.functional as F
-    import dalle_nb.masks as M
+    import dalle_nb.attention as M
     from dalle_nb.prior import Prior, PriorConfig
     from dalle_nb.train_prior import prior_loss
     if a.threads: torch.set_num_threads(a.threads)
@@ -140,7 +141,7 @@ def main():
     if a.one: return one(*a.one, a.repeats, a.threads)
     if a.train: return train_updates(a)
     import torch
-    from dalle_nb.masks import sparse_pays
+    from dalle_nb.attention import sparse_pays
     print(f"torch {torch.__version__}, {a.threads or torch.get_num_threads()} threads, {os.cpu_count()} CPUs; fp32, "
           f"forward+backward of the attention op; {a.repeats} timed passes (median), every variant in fresh processes")
     for shape in a.shapes:

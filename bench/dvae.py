@@ -13,7 +13,7 @@ import argparse, json, shutil, subprocess, sys, time
 from pathlib import Path
 import torch
 from dalle_nb.data import ShapesDataset, open_dataset, train_val_split
-from dalle_nb.evaluate import judge_shape
+from dalle_nb.metrics import judge_shape
 from dalle_nb.train_dvae import DVAETrainConfig, train_dvae, evaluate_dvae
 
 HERE = Path(__file__).parent

@@ -21,9 +21,10 @@ import gradio as gr
 from PIL import Image
 from .core import image_to_tensor, tensor_to_image
 from .data import BadFile, open_rgb
-from .evaluate import psnr
-from .masks import KINDS, layer_kinds, mask_figure, query_figure, reach_figure
-from .report import PARTS, eval_frame, metrics_figure
+from .metrics import psnr
+from .masks import KINDS, layer_kinds
+from .figures import mask_figure, query_figure, reach_figure, eval_frame, metrics_figure
+from .report import PARTS
 from .sample import Run, GUIDANCE, TEMPERATURE
 
 # %% ../nbs/13_app.ipynb #135eb0c5

@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['COLORS', 'SHAPES', 'SIZES', 'POSITIONS', 'HELDOUT', 'JITTER', 'SHAPES_SIZE', 'PARAPHRASES', 'IMAGE_EXTS',
-           'MAX_PIXELS', 'EMOJI', 'color_shape_pairs', 'shape_mask', 'render_scene', 'canonical_caption',
-           'caption_scene', 'ShapesDataset', 'write_shapes', 'BadFile', 'to_rgb', 'resize_crop', 'open_rgb',
-           'load_image', 'read_caption', 'PairsDataset', 'FolderDataset', 'ManifestDataset', 'ShardDataset',
-           'write_shards', 'open_dataset', 'train_val_split']
+           'MAX_PIXELS', 'color_shape_pairs', 'shape_mask', 'render_scene', 'canonical_caption', 'caption_scene',
+           'ShapesDataset', 'BadFile', 'to_rgb', 'resize_crop', 'open_rgb', 'load_image', 'read_caption',
+           'PairsDataset', 'FolderDataset', 'ManifestDataset', 'ShardDataset', 'write_shards', 'open_dataset',
+           'train_val_split']
 
 # %% ../nbs/01_data.ipynb #3f850e1a
 import io, math, re, tarfile, warnings
@@ -134,16 +134,6 @@ class ShapesDataset(Dataset):
         objs, rng = self._draw(i)
         img = torch.from_numpy(render_scene(objs, self.size)).permute(2, 0, 1).float().div_(255)
         return img, caption_scene(objs, rng, self.paraphrase)
-
-# %% ../nbs/01_data.ipynb #64fbccba
-def write_shapes(out:str|Path, n:int, seed:int=0, split:str='train', objects:int|str='mixed', size:int=SHAPES_SIZE) -> Path:
-    "Write `n` shapes scenes into `out` as `<id>.png` + `<id>.txt` pairs."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    ds = ShapesDataset(n, seed=seed, split=split, objects=objects, size=size)
-    for i in range(n):
-        ds.image(i).save(out/f'{i:06d}.png')
-        (out/f'{i:06d}.txt').write_text(ds.caption(i) + '\n')
-    return out
 
 # %% ../nbs/01_data.ipynb #f33c89c8
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif', '.tif', '.tiff')
@@ -332,9 +322,3 @@ def train_val_split(ds:Dataset, val_frac:float=0.1, seed:int=0) -> tuple[Subset,
     idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed)).tolist()
     k = max(1, round(len(ds)*val_frac))
     return Subset(ds, sorted(idx[k:])), Subset(ds, sorted(idx[:k]))
-
-# %% ../nbs/01_data.ipynb #e3a9c2d1
-import os
-# the workbench's real data (3,786 emoji, their names as captions; read-only, not shipped with the package), one
-# place for the notebooks and benchmarks that use it; DALLE_NB_EMOJI points elsewhere
-EMOJI = Path(os.environ.get('DALLE_NB_EMOJI', '/work/shared/data/emoji-google'))

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import Config, Pretrained
-from .masks import _cached_mask, attend, layer_kinds
+from .masks import _cached_mask, layer_kinds
+from .attention import attend
 
 # %% ../nbs/07_prior.ipynb #2b252e17
 @dataclasses.dataclass

@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from dalle_nb.data import COLORS, ShapesDataset, canonical_caption
-from dalle_nb.evaluate import judge_shape
+from dalle_nb.metrics import judge_shape
 
 EXE = shutil.which('dalle_nb') or str(Path(sys.executable).parent/'dalle_nb')
 
