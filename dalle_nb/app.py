@@ -24,7 +24,7 @@ from .data import BadFile, open_rgb
 from .metrics import psnr
 from .masks import KINDS, layer_kinds
 from .figures import mask_figure, query_figure, reach_figure, eval_frame, metrics_figure
-from .report import PARTS
+from .run import STAGES
 from .sample import Run, GUIDANCE, TEMPERATURE
 
 # %% ../nbs/13_app.ipynb #135eb0c5
@@ -131,7 +131,7 @@ def mask_views(kind='row', text_len=6, grid=4, kernel=3, query=5, layers=4) -> t
 def training_views(path:str|Path) -> tuple[list, pd.DataFrame|None, str]:
     "[(part, figure or None)] for each trained part, the evaluation table (None if not evaluated), and notes in Markdown."
     path, notes, figs = Path(path), [], []
-    for part in PARTS:
+    for part in STAGES:
         f = path/part/'metrics.csv'
         try: fig = metrics_figure(f, f'{part} training') if f.exists() else None
         except (OSError, ValueError, pd.errors.ParserError) as e: fig = None; notes.append(f'{part}: unreadable metrics.csv ({e})')

@@ -141,8 +141,9 @@ class Progress(Callback):
     order = 30
     def __init__(self, every:int=10): self.every, self.bar = every, None
     def before_fit(self, learn):
-        total, done = (learn.total_steps, learn.step) if learn.budget is None else (round(learn.budget), round(learn.elapsed))
-        self.bar = tqdm(total=total, initial=done, unit='it' if learn.budget is None else 's', disable=not learn.is_main, dynamic_ncols=True, mininterval=1)
+        kw = dict(total=learn.total_steps, initial=learn.step) if learn.budget is None else dict(
+            total=round(learn.budget), initial=round(learn.elapsed), bar_format='{l_bar}{bar}| {n_fmt}/{total_fmt} s [{elapsed}<{remaining}{postfix}]')
+        self.bar = tqdm(**kw, disable=not learn.is_main, dynamic_ncols=True, mininterval=1)
     def after_step(self, learn):
         self.bar.update(1 if learn.budget is None else round(learn.elapsed) - self.bar.n)
         if learn.step % self.every == 0: self.bar.set_postfix(loss=f"{learn.last['loss']:.4f}", refresh=False)
