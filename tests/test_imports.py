@@ -2,7 +2,8 @@
 import subprocess, sys
 
 LIGHT = ['dalle_nb.prior', 'dalle_nb.sample', 'dalle_nb.masks', 'dalle_nb.attention', 'dalle_nb.metrics', 'dalle_nb.dvae',
-         'dalle_nb.tokenizer']
+         'dalle_nb.tokenizer', 'dalle_nb.run', 'dalle_nb.learner', 'dalle_nb.train_dvae', 'dalle_nb.train_prior', 'dalle_nb.rerank',
+         'dalle_nb.evaluate', 'dalle_nb.pipeline']
 HEAVY = ['plotly', 'ipywidgets', 'gradio']
 
 def test_light_modules_import_no_plotting():
