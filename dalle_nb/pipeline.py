@@ -7,15 +7,6 @@ __all__ = ['BUDGET', 'TRAINED', 'STAGES', 'PipelineConfig', 'stage_seconds', 'da
            'stage_dvae', 'stage_tokens', 'stage_prior', 'stage_rerank', 'example_prompts', 'stage_samples',
            'stage_eval', 'stage_report', 'quickstart']
 
-# %% ../nbs/12_pipeline.ipynb #dd7a08a4
-import dataclasses, inspect, json, time
-from pathlib import Path
-import torch
-from .core import *
-from .data import ShapesDataset, open_dataset, train_val_split
-from .tokenizer import TextTokenizer
-from .learner import latest_checkpoint, native_bf16
-
 # %% ../nbs/12_pipeline.ipynb #4a257075
 import dataclasses, json, time
 from pathlib import Path
