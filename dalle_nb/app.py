@@ -147,70 +147,85 @@ def training_views(path:str|Path) -> tuple[list, pd.DataFrame|None, str]:
     return figs, table, '\n'.join(f'- {t}' for t in notes)
 
 # %% ../nbs/13_app.ipynb #c024bec5
+def _generate_tab(run:Run):
+    "The Generate tab: a prompt and the sampling controls, and a gallery of the images kept."
+    has_rr = run.reranker is not None
+    with gr.Tab('Generate'):
+        with gr.Row():
+            with gr.Column(scale=2):
+                prompt = gr.Textbox(label='prompt', placeholder='a small red circle in the top left', lines=2, max_lines=4, elem_id='prompt')
+                go_btn = gr.Button('Generate', variant='primary', elem_id='generate')
+                gr.Examples([[p] for p in HELDOUT_EXAMPLES + SEEN_EXAMPLES], inputs=[prompt], label='examples (the first three are held-out colour–shape pairs)')
+            with gr.Column(scale=1):
+                n = gr.Slider(1, MAX_N, 4, step=1, label='number of images')
+                rerank = gr.Slider(1, MAX_RERANK, 16 if has_rr else 4, step=1, label='rerank budget: draw this many, keep the best' + ('' if has_rr else ' (no reranker in this run)'), interactive=has_rr)
+                temperature = gr.Slider(0.05, 5.0, TEMPERATURE, step=0.05, label='temperature')
+                top_k = gr.Slider(0, run.prior.config.image_vocab, 0, step=1, label='top-k (0: off)')
+                guidance = gr.Slider(0.0, 20.0, GUIDANCE, step=0.5, label='guidance scale (1: none)')
+                seed = gr.Number(0, precision=0, label='seed', minimum=0)
+        gen_msg = gr.Markdown(elem_id='generate-message')
+        gallery = gr.Gallery(label='images (caption: reranker score)', columns=4, height='auto', format='png', elem_id='gallery')
+        def _generate(*a):
+            items, msg = generate_images(run, *a)
+            for line in msg.splitlines()[1:] if items else [msg]: gr.Warning(line.removeprefix('- note: ').replace('**', ''))
+            return items, msg
+        ins = [prompt, n, temperature, top_k, guidance, rerank, seed]
+        go_btn.click(_generate, ins, [gallery, gen_msg], api_name='generate')
+        prompt.submit(_generate, ins, [gallery, gen_msg], api_name=False)
+
+# %% ../nbs/13_app.ipynb #c1011143
+def _reconstruct_tab(run:Run):
+    "The Reconstruct tab: an uploaded image through the dVAE and back."
+    with gr.Tab('Reconstruct'):
+        gr.Markdown('Upload an image: the dVAE encodes it to a grid of codes and decodes the grid back.')
+        with gr.Row():
+            upload = gr.File(label='an image', type='filepath', elem_id='upload')
+            orig = gr.Image(label='as the dVAE sees it', type='pil', interactive=False, format='png')
+            rec = gr.Image(label='reconstruction from the tokens', type='pil', interactive=False, format='png')
+        rec_msg = gr.Markdown()
+        tokens = gr.Plot(label='token grid')
+        upload.upload(lambda f: reconstruct_image(run, f), upload, [orig, tokens, rec, rec_msg], api_name='reconstruct')
+
+def _masks_tab(demo:gr.Blocks):
+    "The Masks tab: the attention masks, what a query sees, and its reach through the layers."
+    with gr.Tab('Masks'):
+        with gr.Row():
+            kind = gr.Dropdown(list(KINDS), value='row', label='mask kind')
+            text_len = gr.Slider(0, 32, 6, step=1, label='text length')
+            grid = gr.Slider(1, 16, 4, step=1, label='grid (image width in tokens)')
+        with gr.Row():
+            kernel = gr.Slider(1, 11, 3, step=2, label='conv kernel')
+            query = gr.Slider(0, 255, 5, step=1, label='query (image token)')
+            layers = gr.Slider(1, 8, 4, step=1, label='layers (for the reach)')
+        mask_msg = gr.Markdown()
+        with gr.Row(): mask_plot, query_plot = gr.Plot(label='mask'), gr.Plot(label='what the query sees')
+        reach_plot = gr.Plot(label='reach through the layers')
+        m_ins, m_outs = [kind, text_len, grid, kernel, query, layers], [mask_plot, query_plot, reach_plot, mask_msg]
+        for c in m_ins: c.change(mask_views, m_ins, m_outs, api_name=False)
+        gr.Button('Draw').click(mask_views, m_ins, m_outs, api_name='masks')
+        demo.load(mask_views, m_ins, m_outs, api_name=False)
+
+# %% ../nbs/13_app.ipynb #0d9d4e40
+def _training_tab(run:Run, demo:gr.Blocks):
+    "The Training tab: the curves and the evaluation of the run folder, read afresh on every page load."
+    with gr.Tab('Training'):
+        figs, table, notes = training_views(run.path)
+        plots = [gr.Plot(f, label=f'{part} curves', visible=f is not None) for part, f in figs]
+        frame = gr.Dataframe(table, label='evaluation (eval.json)', interactive=False, visible=table is not None)
+        train_msg = gr.Markdown(notes)
+        def _training():
+            figs, table, notes = training_views(run.path)
+            return [gr.update(value=f, visible=f is not None) for _, f in figs] + [gr.update(value=table, visible=table is not None), notes]
+        gr.Button('Reload (a run still training writes new rows)').click(_training, None, plots + [frame, train_msg], api_name='training')
+        demo.load(_training, None, plots + [frame, train_msg], api_name=False) # every page load reads the folder afresh
+
 def make_demo(run:str|Path|Run, # a run folder (or a loaded `Run`) with tokenizer.json, dvae/, prior/
               title:str='dalle_nb') -> gr.Blocks:
     "The demo of one run: Generate, Reconstruct, Masks and Training tabs."
     run = run if isinstance(run, Run) else Run(run)
-    has_rr = run.reranker is not None
     with gr.Blocks(title=f'{title}: {run.path.name}', analytics_enabled=False) as demo:
         gr.Markdown(f'# {title}\nA DALL-E reproduction, run folder `{run.path}`.')
-        with gr.Tab('Generate'):
-            with gr.Row():
-                with gr.Column(scale=2):
-                    prompt = gr.Textbox(label='prompt', placeholder='a small red circle in the top left', lines=2, max_lines=4, elem_id='prompt')
-                    go_btn = gr.Button('Generate', variant='primary', elem_id='generate')
-                    gr.Examples([[p] for p in HELDOUT_EXAMPLES + SEEN_EXAMPLES], inputs=[prompt], label='examples (the first three are held-out colour–shape pairs)')
-                with gr.Column(scale=1):
-                    n = gr.Slider(1, MAX_N, 4, step=1, label='number of images')
-                    rerank = gr.Slider(1, MAX_RERANK, 16 if has_rr else 4, step=1, label='rerank budget: draw this many, keep the best' + ('' if has_rr else ' (no reranker in this run)'), interactive=has_rr)
-                    temperature = gr.Slider(0.05, 5.0, TEMPERATURE, step=0.05, label='temperature')
-                    top_k = gr.Slider(0, run.prior.config.image_vocab, 0, step=1, label='top-k (0: off)')
-                    guidance = gr.Slider(0.0, 20.0, GUIDANCE, step=0.5, label='guidance scale (1: none)')
-                    seed = gr.Number(0, precision=0, label='seed', minimum=0)
-            gen_msg = gr.Markdown(elem_id='generate-message')
-            gallery = gr.Gallery(label='images (caption: reranker score)', columns=4, height='auto', format='png', elem_id='gallery')
-            def _generate(*a):
-                items, msg = generate_images(run, *a)
-                for line in msg.splitlines()[1:] if items else [msg]: gr.Warning(line.removeprefix('- note: ').replace('**', ''))
-                return items, msg
-            ins = [prompt, n, temperature, top_k, guidance, rerank, seed]
-            go_btn.click(_generate, ins, [gallery, gen_msg], api_name='generate')
-            prompt.submit(_generate, ins, [gallery, gen_msg], api_name=False)
-        with gr.Tab('Reconstruct'):
-            gr.Markdown('Upload an image: the dVAE encodes it to a grid of codes and decodes the grid back.')
-            with gr.Row():
-                upload = gr.File(label='an image', type='filepath', elem_id='upload')
-                orig = gr.Image(label='as the dVAE sees it', type='pil', interactive=False, format='png')
-                rec = gr.Image(label='reconstruction from the tokens', type='pil', interactive=False, format='png')
-            rec_msg = gr.Markdown()
-            tokens = gr.Plot(label='token grid')
-            upload.upload(lambda f: reconstruct_image(run, f), upload, [orig, tokens, rec, rec_msg], api_name='reconstruct')
-        with gr.Tab('Masks'):
-            with gr.Row():
-                kind = gr.Dropdown(list(KINDS), value='row', label='mask kind')
-                text_len = gr.Slider(0, 32, 6, step=1, label='text length')
-                grid = gr.Slider(1, 16, 4, step=1, label='grid (image width in tokens)')
-            with gr.Row():
-                kernel = gr.Slider(1, 11, 3, step=2, label='conv kernel')
-                query = gr.Slider(0, 255, 5, step=1, label='query (image token)')
-                layers = gr.Slider(1, 8, 4, step=1, label='layers (for the reach)')
-            mask_msg = gr.Markdown()
-            with gr.Row(): mask_plot, query_plot = gr.Plot(label='mask'), gr.Plot(label='what the query sees')
-            reach_plot = gr.Plot(label='reach through the layers')
-            m_ins, m_outs = [kind, text_len, grid, kernel, query, layers], [mask_plot, query_plot, reach_plot, mask_msg]
-            for c in m_ins: c.change(mask_views, m_ins, m_outs, api_name=False)
-            gr.Button('Draw').click(mask_views, m_ins, m_outs, api_name='masks')
-            demo.load(mask_views, m_ins, m_outs, api_name=False)
-        with gr.Tab('Training'):
-            figs, table, notes = training_views(run.path)
-            plots = [gr.Plot(f, label=f'{part} curves', visible=f is not None) for part, f in figs]
-            frame = gr.Dataframe(table, label='evaluation (eval.json)', interactive=False, visible=table is not None)
-            train_msg = gr.Markdown(notes)
-            def _training():
-                figs, table, notes = training_views(run.path)
-                return [gr.update(value=f, visible=f is not None) for _, f in figs] + [gr.update(value=table, visible=table is not None), notes]
-            gr.Button('Reload (a run still training writes new rows)').click(_training, None, plots + [frame, train_msg], api_name='training')
-            demo.load(_training, None, plots + [frame, train_msg], api_name=False) # every page load reads the folder afresh
+        _generate_tab(run); _reconstruct_tab(run); _masks_tab(demo); _training_tab(run, demo)
     return demo
 
 # %% ../nbs/13_app.ipynb #2acb968d

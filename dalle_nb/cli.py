@@ -88,6 +88,7 @@ def cmd_train_rerank(args):
     train_rerank(run.path, train, val, config_from_args(args, RerankTrainConfig), resume=args.resume)
     print(f'reranker: {run/"rerank"} ({(run/"rerank"/"retrieval.json").read_text().strip()})')
 
+# %% ../nbs/14_cli.ipynb #0d22df10
 def cmd_sample(args):
     "Draw images for a prompt from a trained run."
     from dalle_nb.sample import Run, write_samples

@@ -230,6 +230,7 @@ class PairsDataset(Dataset):
         img, cap = self.items[i]
         return (img.float().div(255) if isinstance(img, Tensor) else load_image(img, self.size)), cap
 
+# %% ../nbs/01_data.ipynb #03e9a460
 def FolderDataset(root:str|Path, size:int=64, cache:bool=True,
                   captions:bool=True, # False: the images alone, no `x.txt` needed
                  ) -> PairsDataset:

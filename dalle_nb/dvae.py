@@ -9,6 +9,7 @@ __all__ = ['MU_BOUND', 'CPU_CHUNK', 'DVAEConfig', 'dvae_conv', 'EncoderBlock', '
 # %% ../nbs/03_dvae.ipynb #fc96493d
 import dataclasses, functools, math
 from collections import OrderedDict
+from fastcore.basics import patch
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
@@ -144,8 +145,8 @@ def gumbel_softmax(logits:Tensor, # (B, K, …) logits over dim 1
 
 # %% ../nbs/03_dvae.ipynb #b4f14313
 MU_BOUND = 4.0 # the Gaussian's targets φ(x) have logits within ±2.2; past ±4 its sigmoid saturates (see below)
-# `encode` and `decode` on CPU take at most this many images at once: the tiny preset's per-image time there (2 threads, AVX2 EPYC)
-# was 0.8–1.1 ms in chunks of 32, 1.2 in 64, 1.6 in 256 and 2.2 in 1,024, its 64×64 activations outgrowing the caches
+# `encode` and `decode` on CPU take at most this many images at once: the tiny preset's per-image time on 2 threads of an
+# AVX2 CPU is 0.8–1.1 ms in chunks of 32, 1.2 in 64, 1.6 in 256 and 2.2 in 1,024, its 64×64 activations outgrowing the caches
 CPU_CHUNK = 32
 
 class DVAE(nn.Module, Pretrained):
@@ -174,43 +175,48 @@ class DVAE(nn.Module, Pretrained):
         "The decoder's μ as images in [0,1]: φ⁻¹(sigmoid(μ))."
         return unmap_pixels(torch.sigmoid(stats[:, :self.config.channels]), self.config.eps)
 
-    @torch.no_grad()
-    def encode(self, images:Tensor # (B, C, H, W) in [0,1]
-              ) -> Tensor:
-        "Image tokens, the argmax of the logits without noise: LongTensor (B, h, w)."
-        if len(images) > CPU_CHUNK and images.device.type == 'cpu': return torch.cat([self.encode(x) for x in images.split(CPU_CHUNK)])
-        return self.logits(images).argmax(1)
+# %% ../nbs/03_dvae.ipynb #60a83f4a
+@patch
+@torch.no_grad()
+def encode(self:DVAE, images:Tensor # (B, C, H, W) in [0,1]
+          ) -> Tensor:
+    "Image tokens, the argmax of the logits without noise: LongTensor (B, h, w)."
+    if len(images) > CPU_CHUNK and images.device.type == 'cpu': return torch.cat([self.encode(x) for x in images.split(CPU_CHUNK)])
+    return self.logits(images).argmax(1)
 
-    @torch.no_grad()
-    def decode(self, tokens:Tensor # LongTensor (B, h, w) of codes in [0, K)
-              ) -> Tensor:
-        "Images in [0,1], (B, C, H, W), from a grid of codes."
-        if len(tokens) > CPU_CHUNK and tokens.device.type == 'cpu': return torch.cat([self.decode(t) for t in tokens.split(CPU_CHUNK)])
-        z = F.one_hot(tokens, self.config.vocab_size).permute(0, 3, 1, 2).float()
-        return self.stats_to_images(self.decoder(z))
+@patch
+@torch.no_grad()
+def decode(self:DVAE, tokens:Tensor # LongTensor (B, h, w) of codes in [0, K)
+          ) -> Tensor:
+    "Images in [0,1], (B, C, H, W), from a grid of codes."
+    if len(tokens) > CPU_CHUNK and tokens.device.type == 'cpu': return torch.cat([self.decode(t) for t in tokens.split(CPU_CHUNK)])
+    z = F.one_hot(tokens, self.config.vocab_size).permute(0, 3, 1, 2).float()
+    return self.stats_to_images(self.decoder(z))
 
-    def forward(self, images:Tensor, # (B, C, H, W) in [0,1]
-                tau:float=1.0, # gumbel-softmax temperature
-                beta:float=1.0, # KL weight
-                hard:bool=False, # decode the argmax one-hot instead of the relaxation: the decoder alone learns, no gradient reaches the encoder
-                gamma:float=0.0, # weight of the codebook-diversity term (0: the paper's loss)
-                codes:Tensor|None=None, # with `hard`: the images' argmax codes (B, h, w) where they are known, so the encoder is not run
-               ) -> dict:
-        "Loss (nats per sub-pixel) and its parts, `rec` (NLL) and, unless `hard`, `kl`, `diversity` and the `logits`; the argmax `codes` and the `recon` images."
-        B, C, H, W = images.shape
-        n, K = C * H * W, self.config.vocab_size
-        if hard: # the encoder gets no gradient, so its KL and diversity terms would change nothing: not computed
-            if codes is None: codes = self.encode(images)
-            stats = self.decoder(F.one_hot(codes, K).permute(0, 3, 1, 2).float())
-            rec = self.nll(images, stats).sum((1, 2, 3)).mean()
-            return dict(loss=rec / n, rec=rec / n, codes=codes, recon=self.stats_to_images(stats))
-        logits = self.logits(images)                                          # (B, K, h, w)
-        z = gumbel_softmax(logits, tau)                                       # (B, K, h, w)
-        stats = self.decoder(z)                                               # (B, 2C, H, W)
+# %% ../nbs/03_dvae.ipynb #a35e1403
+@patch
+def forward(self:DVAE, images:Tensor, # (B, C, H, W) in [0,1]
+            tau:float=1.0, # gumbel-softmax temperature
+            beta:float=1.0, # KL weight
+            hard:bool=False, # decode the argmax one-hot instead of the relaxation: the decoder alone learns, no gradient reaches the encoder
+            gamma:float=0.0, # weight of the codebook-diversity term (0: the paper's loss)
+            codes:Tensor|None=None, # with `hard`: the images' argmax codes (B, h, w) where they are known, so the encoder is not run
+           ) -> dict:
+    "Loss (nats per sub-pixel) and its parts, `rec` (NLL) and, unless `hard`, `kl`, `diversity` and the `logits`; the argmax `codes` and the `recon` images."
+    B, C, H, W = images.shape
+    n, K = C * H * W, self.config.vocab_size
+    if hard: # the encoder gets no gradient, so its KL and diversity terms would change nothing: not computed
+        if codes is None: codes = self.encode(images)
+        stats = self.decoder(F.one_hot(codes, K).permute(0, 3, 1, 2).float())
         rec = self.nll(images, stats).sum((1, 2, 3)).mean()
-        logq = logits.log_softmax(1)
-        kl = (logq.exp() * (logq + math.log(K))).sum((1, 2, 3)).mean()      # KL(q ‖ uniform), per image
-        qbar = logq.exp().mean((0, 2, 3))                                     # (K,) codes' average use in the batch
-        div = (qbar * (qbar.clamp_min(1e-12).log() + math.log(K))).sum() * logits[0, 0].numel()  # KL(q̄ ‖ uniform), per image
-        return dict(loss=(rec + beta * kl + gamma * div) / n, rec=rec / n, kl=kl / n, diversity=div / n, logits=logits,
-                    codes=logits.detach().argmax(1), recon=self.stats_to_images(stats))
+        return dict(loss=rec / n, rec=rec / n, codes=codes, recon=self.stats_to_images(stats))
+    logits = self.logits(images)                                          # (B, K, h, w)
+    z = gumbel_softmax(logits, tau)                                       # (B, K, h, w)
+    stats = self.decoder(z)                                               # (B, 2C, H, W)
+    rec = self.nll(images, stats).sum((1, 2, 3)).mean()
+    logq = logits.log_softmax(1)
+    kl = (logq.exp() * (logq + math.log(K))).sum((1, 2, 3)).mean()      # KL(q ‖ uniform), per image
+    qbar = logq.exp().mean((0, 2, 3))                                     # (K,) codes' average use in the batch
+    div = (qbar * (qbar.clamp_min(1e-12).log() + math.log(K))).sum() * logits[0, 0].numel()  # KL(q̄ ‖ uniform), per image
+    return dict(loss=(rec + beta * kl + gamma * div) / n, rec=rec / n, kl=kl / n, diversity=div / n, logits=logits,
+                codes=logits.detach().argmax(1), recon=self.stats_to_images(stats))

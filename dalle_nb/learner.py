@@ -9,6 +9,7 @@ __all__ = ['sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_
 # %% ../nbs/04_learner.ipynb #80986748
 import copy, dataclasses, json, math, os, re, shutil, time, warnings
 from contextlib import contextmanager
+from fastcore.basics import patch
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -108,6 +109,7 @@ class EMA(Callback):
     def state_dict(self): return {'shadow': self.shadow, 'n': torch.tensor(self.n)}
     def load_state_dict(self, d): self.shadow, self.n = {k: v.clone() for k, v in d['shadow'].items()}, int(d['n'])
 
+# %% ../nbs/04_learner.ipynb #e4bb0bf8
 class CSVLogger(Callback):
     "Append the step's metrics to `path` (metrics.csv) every `every` steps; main process only."
     order = 20
@@ -136,6 +138,7 @@ class CSVLogger(Callback):
                 return
         with open(self.path, 'a') as f: df.to_csv(f, header=header, index=False); f.flush(); os.fsync(f.fileno())
 
+# %% ../nbs/04_learner.ipynb #2f9530fe
 class Progress(Callback):
     "A tqdm.auto progress bar (terminal or notebook) of updates, or of seconds under a time budget, with the latest loss; main process only."
     order = 30
@@ -169,6 +172,7 @@ def native_bf16() -> bool:
     caps = getattr(torch.cpu, 'get_capabilities', None) # torch's public CPU feature check; a torch without it: assume bf16 is native
     return caps is None or any(caps().get(f, False) for f in ('avx512_bf16', 'amx_bf16'))
 
+# %% ../nbs/04_learner.ipynb #d262fa6b
 class Learner:
     "Train `model` with `step_fn(model, batch, learner) -> dict(loss=..., ...)` on Accelerate."
     def __init__(self, model:nn.Module, # any module; the learner never looks inside
@@ -219,113 +223,127 @@ class Learner:
     def state_dict(self): return {'step': torch.tensor(self.step), 'skipped': torch.tensor(self.skipped), 'elapsed': torch.tensor(self.elapsed, dtype=torch.float64)}
     def load_state_dict(self, d): self.step, self.skipped, self.elapsed = int(d['step']), int(d['skipped']), float(d.get('elapsed', 0.))
 
-    def _tick(self, since:float, elapsed0:float):
-        "Seconds trained so far, the main process's clock on every process (so all stop at the same update)."
-        t = torch.tensor([elapsed0 + time.perf_counter() - since], dtype=torch.float64, device=self.accelerator.device)
-        if self.accelerator.num_processes > 1: t = broadcast(t)
-        self.elapsed = float(t.item())
+# %% ../nbs/04_learner.ipynb #1245ca10
+@patch
+def _tick(self:Learner, since:float, elapsed0:float):
+    "Seconds trained so far, the main process's clock on every process (so all stop at the same update)."
+    t = torch.tensor([elapsed0 + time.perf_counter() - since], dtype=torch.float64, device=self.accelerator.device)
+    if self.accelerator.num_processes > 1: t = broadcast(t)
+    self.elapsed = float(t.item())
 
-    def _cb(self, name):
-        for cb in self.cbs:
-            if hasattr(cb, name): getattr(cb, name)(self)
+@patch
+def _cb(self:Learner, name):
+    for cb in self.cbs:
+        if hasattr(cb, name): getattr(cb, name)(self)
 
-    def _batches(self):
-        if self.sampler is not None: self.sampler.step = self.step
-        while True:
-            # a DataLoader draws a base seed from the global RNG when its iterator starts: fork, so that a resumed
-            # run (which starts one more iterator) draws the same gumbel noise as one never stopped
-            with torch.random.fork_rng(): it = iter(self.train_dl)
-            for b in it: yield b
-            if self.sampler is not None: return  # StepSampler never ends
+@patch
+def _batches(self:Learner):
+    if self.sampler is not None: self.sampler.step = self.step
+    while True:
+        # a DataLoader draws a base seed from the global RNG when its iterator starts: fork, so that a resumed
+        # run (which starts one more iterator) draws the same gumbel noise as one never stopped
+        with torch.random.fork_rng(): it = iter(self.train_dl)
+        for b in it: yield b
+        if self.sampler is not None: return  # StepSampler never ends
 
-    def _to_device(self, b):
-        if isinstance(b, Tensor): return b.to(self.accelerator.device)
-        if isinstance(b, (list, tuple)): return type(b)(self._to_device(x) for x in b)
-        if isinstance(b, dict): return {k: self._to_device(v) for k, v in b.items()}
-        return b
+@patch
+def _to_device(self:Learner, b):
+    if isinstance(b, Tensor): return b.to(self.accelerator.device)
+    if isinstance(b, (list, tuple)): return type(b)(self._to_device(x) for x in b)
+    if isinstance(b, dict): return {k: self._to_device(v) for k, v in b.items()}
+    return b
 
-    def one_step(self, batch):
-        "One batch: forward, backward and an update, unless the loss or gradients are not finite. With Accelerate's gradient accumulation (k), the update comes every k-th batch."
-        self.model.train()
-        with self.accelerator.accumulate(self.model):
-            with torch.autocast(self.accelerator.device.type, torch.bfloat16, enabled=self.mixed_precision == 'bf16'):
-                out = self.step_fn(self.model, batch, self)
-            loss = out['loss']
-            self.accelerator.backward(loss)
-            gnorm, self.last_ok = float('nan'), False # last_ok: an update was applied at this step
-            if self.accelerator.sync_gradients: # every step, unless accumulating
-                params = [p for p in self.model.parameters() if p.grad is not None]
-                if self.clip is not None: gnorm = self.accelerator.clip_grad_norm_(params, self.clip)
-                else: gnorm = torch.linalg.vector_norm(torch.stack([p.grad.detach().norm() for p in params])) if params else torch.tensor(0.)
-                bad = (~torch.isfinite(loss.detach()) | ~torch.isfinite(torch.as_tensor(gnorm))).float().reshape(1).to(self.accelerator.device)
-                if self.accelerator.num_processes > 1: bad = self.accelerator.reduce(bad, 'sum')
-                self.last_ok = bool(bad.item() == 0)
-                if self.last_ok: self.opt.step()
-                else: self.skipped += 1
-            self.opt.zero_grad(set_to_none=True)
-        self.last = {k: (v.detach().float().item() if isinstance(v, Tensor) else v) for k, v in out.items()
-                     if isinstance(v, (int, float)) or (isinstance(v, Tensor) and v.ndim == 0)}
-        self.last['grad_norm'] = float(gnorm)
-        self.step += 1
+# %% ../nbs/04_learner.ipynb #36587228
+@patch
+def one_step(self:Learner, batch):
+    "One batch: forward, backward and an update, unless the loss or gradients are not finite. With Accelerate's gradient accumulation (k), the update comes every k-th batch."
+    self.model.train()
+    with self.accelerator.accumulate(self.model):
+        with torch.autocast(self.accelerator.device.type, torch.bfloat16, enabled=self.mixed_precision == 'bf16'):
+            out = self.step_fn(self.model, batch, self)
+        loss = out['loss']
+        self.accelerator.backward(loss)
+        gnorm, self.last_ok = float('nan'), False # last_ok: an update was applied at this step
+        if self.accelerator.sync_gradients: # every step, unless accumulating
+            params = [p for p in self.model.parameters() if p.grad is not None]
+            if self.clip is not None: gnorm = self.accelerator.clip_grad_norm_(params, self.clip)
+            else: gnorm = torch.linalg.vector_norm(torch.stack([p.grad.detach().norm() for p in params])) if params else torch.tensor(0.)
+            bad = (~torch.isfinite(loss.detach()) | ~torch.isfinite(torch.as_tensor(gnorm))).float().reshape(1).to(self.accelerator.device)
+            if self.accelerator.num_processes > 1: bad = self.accelerator.reduce(bad, 'sum')
+            self.last_ok = bool(bad.item() == 0)
+            if self.last_ok: self.opt.step()
+            else: self.skipped += 1
+        self.opt.zero_grad(set_to_none=True)
+    self.last = {k: (v.detach().float().item() if isinstance(v, Tensor) else v) for k, v in out.items()
+                 if isinstance(v, (int, float)) or (isinstance(v, Tensor) and v.ndim == 0)}
+    self.last['grad_norm'] = float(gnorm)
+    self.step += 1
 
-    def gather_metrics(self) -> dict:
-        "This step's metrics (averaged over processes), schedules, skip count and speed."
-        m = dict(self.last)
-        if self.accelerator.num_processes > 1:
-            t = self.accelerator.reduce(torch.tensor(list(m.values()), device=self.accelerator.device), 'mean')
-            m = dict(zip(m, t.tolist()))
-        return {'step': self.step, **m, **self.hp, 'skipped': self.skipped, 'time': self.elapsed}
+@patch
+def gather_metrics(self:Learner) -> dict:
+    "This step's metrics (averaged over processes), schedules, skip count and speed."
+    m = dict(self.last)
+    if self.accelerator.num_processes > 1:
+        t = self.accelerator.reduce(torch.tensor(list(m.values()), device=self.accelerator.device), 'mean')
+        m = dict(zip(m, t.tolist()))
+    return {'step': self.step, **m, **self.hp, 'skipped': self.skipped, 'time': self.elapsed}
 
-    def fit(self, resume:bool|str|Path=False # True: newest checkpoint in the `Checkpoint` callback's folder; or a path
-           ):
-        "Train until `total_steps` or the time budget is spent; with `resume`, continue from a checkpoint first."
-        if resume:
-            ck = (latest_checkpoint(f) if (f := self.checkpoint_folder()) else None) if resume is True else Path(resume)
-            if ck is None: raise FileNotFoundError(f'nothing to resume: no checkpoint in {self.checkpoint_folder()}')
-            self.accelerator.load_state(str(ck))
-        self._cb('before_fit')
-        batches, since, elapsed0 = self._batches(), time.perf_counter(), self.elapsed
-        while not self.done:
-            batch = self._to_device(next(batches))
-            self._cb('before_step')
-            self.one_step(batch)
-            self._tick(since, elapsed0)
-            self._cb('after_step')
-        self._cb('after_fit')
-        self.accelerator.wait_for_everyone()
-        return self
+# %% ../nbs/04_learner.ipynb #27702c90
+@patch
+def fit(self:Learner, resume:bool|str|Path=False # True: newest checkpoint in the `Checkpoint` callback's folder; or a path
+       ):
+    "Train until `total_steps` or the time budget is spent; with `resume`, continue from a checkpoint first."
+    if resume:
+        ck = (latest_checkpoint(f) if (f := self.checkpoint_folder()) else None) if resume is True else Path(resume)
+        if ck is None: raise FileNotFoundError(f'nothing to resume: no checkpoint in {self.checkpoint_folder()}')
+        self.accelerator.load_state(str(ck))
+    self._cb('before_fit')
+    batches, since, elapsed0 = self._batches(), time.perf_counter(), self.elapsed
+    while not self.done:
+        batch = self._to_device(next(batches))
+        self._cb('before_step')
+        self.one_step(batch)
+        self._tick(since, elapsed0)
+        self._cb('after_step')
+    self._cb('after_fit')
+    self.accelerator.wait_for_everyone()
+    return self
 
-    def checkpoint_folder(self) -> Path|None:
-        return next((c.folder for c in self.cbs if isinstance(c, Checkpoint)), None)
+@patch
+def checkpoint_folder(self:Learner) -> Path|None:
+    return next((c.folder for c in self.cbs if isinstance(c, Checkpoint)), None)
 
+# %% ../nbs/04_learner.ipynb #eb5256db
+@patch
+def save_checkpoint(self:Learner, folder, keep:int=2):
+    "`accelerator.save_state` into `folder/.tmp_step_N`, then rename to `folder/step_N`; keep the newest `keep`."
+    folder = Path(folder); final = folder/f'step_{self.step:07d}'; tmp = folder/f'.tmp_step_{self.step:07d}'
+    if self.is_main and tmp.exists(): shutil.rmtree(tmp)
+    self.accelerator.wait_for_everyone()
+    self.accelerator.save_state(str(tmp))
+    self.accelerator.wait_for_everyone()
+    if self.is_main:
+        if final.exists(): shutil.rmtree(final)
+        os.replace(tmp, final)
+        for old in sorted(folder.glob('step_*'))[:-keep]: shutil.rmtree(old)
+    self.accelerator.wait_for_everyone()
 
-    def save_checkpoint(self, folder, keep:int=2):
-        "`accelerator.save_state` into `folder/.tmp_step_N`, then rename to `folder/step_N`; keep the newest `keep`."
-        folder = Path(folder); final = folder/f'step_{self.step:07d}'; tmp = folder/f'.tmp_step_{self.step:07d}'
-        if self.is_main and tmp.exists(): shutil.rmtree(tmp)
-        self.accelerator.wait_for_everyone()
-        self.accelerator.save_state(str(tmp))
-        self.accelerator.wait_for_everyone()
-        if self.is_main:
-            if final.exists(): shutil.rmtree(final)
-            os.replace(tmp, final)
-            for old in sorted(folder.glob('step_*'))[:-keep]: shutil.rmtree(old)
-        self.accelerator.wait_for_everyone()
+@patch
+@contextmanager
+def ema_weights(self:Learner):
+    "Within this block the (unwrapped) model holds the EMA weights, if there is an `EMA` callback."
+    m, ema = self.unwrapped, self.ema
+    if ema is None or ema.shadow is None: yield m; return
+    saved = {k: v.detach().clone() for k, v in m.state_dict().items()}
+    m.load_state_dict(ema.shadow)
+    try: yield m
+    finally: m.load_state_dict(saved)
 
-    @contextmanager
-    def ema_weights(self):
-        "Within this block the (unwrapped) model holds the EMA weights, if there is an `EMA` callback."
-        m, ema = self.unwrapped, self.ema
-        if ema is None or ema.shadow is None: yield m; return
-        saved = {k: v.detach().clone() for k, v in m.state_dict().items()}
-        m.load_state_dict(ema.shadow)
-        try: yield m
-        finally: m.load_state_dict(saved)
-
-    def export_model(self) -> nn.Module:
-        "A copy of the unwrapped model holding the EMA weights (or the weights, without EMA), in eval mode."
-        with self.ema_weights() as m: out = copy.deepcopy(m)
-        return out.eval()
+@patch
+def export_model(self:Learner) -> nn.Module:
+    "A copy of the unwrapped model holding the EMA weights (or the weights, without EMA), in eval mode."
+    with self.ema_weights() as m: out = copy.deepcopy(m)
+    return out.eval()
 
 # %% ../nbs/04_learner.ipynb #e7bfa268
 @dataclasses.dataclass

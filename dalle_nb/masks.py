@@ -28,6 +28,7 @@ def _check(kind, text_len, grid, transposed=False):
     if text_len < 0 or grid < 1: raise ValueError(f"need text_len >= 0 and grid >= 1, got text_len={text_len}, grid={grid}")
     if transposed and kind != 'column': raise ValueError(f"transposed=True applies to kind='column' only, not {kind!r}")
 
+# %% ../nbs/06_masks.ipynb #c5ef2891
 def image_mask(kind:str, # 'row', 'column', 'conv' or 'dense'
                grid:int, # image width W; there are W×W image tokens
                kernel:int=11, # conv kernel size (odd)

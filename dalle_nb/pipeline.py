@@ -83,6 +83,7 @@ def stage_tokens(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Every image encoded once by the dVAE, every caption by the tokenizer: `RUN/tokens/`."
     return encode_tokens(run, {'train': train, 'val': val}, bpe_dropout=cfg.prior.bpe_dropout, seed=cfg.seed)
 
+# %% ../nbs/12_pipeline.ipynb #cc32dca1
 def stage_prior(run:Path, cfg:PipelineConfig, train, val) -> Path:
     "Stage 2, the prior on the token cache: `RUN/prior/`."
     train_prior(run, cfg.prior, resume=RunFolder(run).checkpoint('prior') is not None)
@@ -93,6 +94,7 @@ def stage_rerank(run:Path, cfg:PipelineConfig, train, val) -> Path:
     train_rerank(run, train, val, cfg.rerank, resume=RunFolder(run).checkpoint('rerank') is not None)
     return run/'rerank'
 
+# %% ../nbs/12_pipeline.ipynb #968077fb
 def example_prompts(cfg:PipelineConfig, val) -> dict[str, list[str]]:
     "Prompts to show: seen and held-out canonical shapes prompts, or validation captions for other data."
     if cfg.data != 'shapes': return {'validation': [val[i][1] for i in range(min(cfg.show_prompts, len(val)))]}

@@ -10,6 +10,7 @@ import dataclasses, functools, math
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
+from fastcore.basics import patch
 from .core import Config, Pretrained
 from .masks import _cached_mask, layer_kinds
 from .attention import attend
@@ -52,7 +53,7 @@ def _attn_bias(kind, text_len, grid, kernel, device, dtype) -> Tensor:
     return torch.zeros(m.shape, dtype=dtype).masked_fill_(~m, float('-inf')).to(device)
 
 # A KV-cache step is ~100 small ops at batch 1 (~20 per block, views included), so Python's share counts: calling an nn.Module costs ~10 µs more than
-# its functional op on this CPU, and fetching a module's parameter ~1 µs. So cached steps run on plain tensors (`Prior.plans`),
+# its functional op on a CPU, and fetching a module's parameter ~1 µs. So cached steps run on plain tensors (`Prior.plans`),
 # and the training path keeps the modules.
 def _weight(m:nn.Linear) -> Tensor:
     "`m`'s weight for cached steps: on CPU a column-major copy, since MKL's GEMM on few rows is 10–20% faster with it."
@@ -74,8 +75,9 @@ class KVCache:
             self.kv[i][:, :, :, :self.pos] = t[:, :, :, :self.pos].repeat_interleave(n, 0)
         return self
 
-# GPT-2's tanh approximation of GELU (within 1e-3 of the exact one): on this CPU the exact erf GELU of one row of 1024 took 10–14 µs,
-# the tanh one 3.7 µs, and a batch-1 sampling step calls it once per block (`09_sample`, "Speed")
+# %% ../nbs/07_prior.ipynb #edea4ef1
+# GPT-2's tanh approximation of GELU (within 1e-3 of the exact one): on a 2-thread CPU the exact erf GELU of one row of 1024 costs
+# 10–14 µs, the tanh one 3.7 µs, and a batch-1 sampling step calls it once per block (`09_sample`, "Speed")
 def _gelu(x:Tensor) -> Tensor: return F.gelu(x, approximate='tanh')
 
 class Block(nn.Module):
@@ -156,49 +158,56 @@ class Prior(nn.Module, Pretrained):
             pos = self.row_emb[j // g] + self.col_emb[j % g]
         return self.image_emb(image) + pos
 
-    def forward(self, text:Tensor, # (B, text_len) token ids
-                image:Tensor # (B, grid²) or (B, grid, grid) codes
-               ) -> tuple[Tensor, Tensor]:
-        "Teacher-forced logits: text (B, text_len, text_vocab) and image (B, grid², image_vocab)."
-        c = self.config
-        x = torch.cat([self.embed_text(text), self.embed_image(image.flatten(1))], 1) # (B, L, dim)
-        x = torch.cat([self.start.expand(x.shape[0], 1, -1).to(x.dtype), x[:, :-1]], 1) # shift right
-        for blk in self.blocks: x = blk(x)
-        x = self.ln_f(x)
-        return self.text_head(x[:, :c.text_len]), self.image_head(x[:, c.text_len:])
+# %% ../nbs/07_prior.ipynb #55a59d81
+@patch
+def forward(self:Prior, text:Tensor, # (B, text_len) token ids
+            image:Tensor # (B, grid²) or (B, grid, grid) codes
+           ) -> tuple[Tensor, Tensor]:
+    "Teacher-forced logits: text (B, text_len, text_vocab) and image (B, grid², image_vocab)."
+    c = self.config
+    x = torch.cat([self.embed_text(text), self.embed_image(image.flatten(1))], 1) # (B, L, dim)
+    x = torch.cat([self.start.expand(x.shape[0], 1, -1).to(x.dtype), x[:, :-1]], 1) # shift right
+    for blk in self.blocks: x = blk(x)
+    x = self.ln_f(x)
+    return self.text_head(x[:, :c.text_len]), self.image_head(x[:, c.text_len:])
 
-    def plans(self) -> list[tuple]:
-        "The parameters of each block, then of the head, as plain tensors for cached steps (weights via `_weight`); remade when a weight has changed."
-        lins = [m for m in self.modules() if isinstance(m, nn.Linear)]
-        key = [(m.weight.data_ptr(), m.weight._version) for m in lins] # a new tensor or an in-place update (optimizer step, load)
-        if getattr(self, '_plans', (None,))[0] != key:
-            ln = lambda m: (m.weight.detach(), m.bias.detach(), m.eps)
-            lin = lambda m: (_weight(m), m.bias.detach())
-            plans = [(*ln(b.ln1), *lin(b.qkv), *lin(b.proj), *ln(b.ln2), *lin(b.fc1), *lin(b.fc2)) for b in self.blocks]
-            self._plans = key, plans + [(*ln(self.ln_f), *lin(self.image_head))]
-        return self._plans[1]
+# %% ../nbs/07_prior.ipynb #83837d5e
+@patch
+def plans(self:Prior) -> list[tuple]:
+    "The parameters of each block, then of the head, as plain tensors for cached steps (weights via `_weight`); remade when a weight has changed."
+    lins = [m for m in self.modules() if isinstance(m, nn.Linear)]
+    key = [(m.weight.data_ptr(), m.weight._version) for m in lins] # a new tensor or an in-place update (optimizer step, load)
+    if getattr(self, '_plans', (None,))[0] != key:
+        ln = lambda m: (m.weight.detach(), m.bias.detach(), m.eps)
+        lin = lambda m: (_weight(m), m.bias.detach())
+        plans = [(*ln(b.ln1), *lin(b.qkv), *lin(b.proj), *ln(b.ln2), *lin(b.fc1), *lin(b.fc2)) for b in self.blocks]
+        self._plans = key, plans + [(*ln(self.ln_f), *lin(self.image_head))]
+    return self._plans[1]
 
-    def _run(self, x:Tensor, cache:KVCache) -> Tensor:
-        for i, blk in enumerate(self.blocks): x = blk.cached(x, cache, i)
-        cache.pos += x.shape[1]
-        lw, lb, le, w, b = cache.plans[-1]
-        return F.linear(F.layer_norm(x[:, -1], (x.shape[-1],), lw, lb, le), w, b) # (B, image_vocab): the next image token
+@patch
+def _run(self:Prior, x:Tensor, cache:KVCache) -> Tensor:
+    for i, blk in enumerate(self.blocks): x = blk.cached(x, cache, i)
+    cache.pos += x.shape[1]
+    lw, lb, le, w, b = cache.plans[-1]
+    return F.linear(F.layer_norm(x[:, -1], (x.shape[-1],), lw, lb, le), w, b) # (B, image_vocab): the next image token
 
-    @torch.no_grad()
-    def prefill(self, text:Tensor # (B, text_len) token ids
-               ) -> tuple[KVCache, Tensor]:
-        "Run the text through the model into a fresh cache; returns it and the logits of the first image token."
-        x = torch.cat([self.start.expand(text.shape[0], 1, -1), self.embed_text(text)], 1) # positions 0..text_len
-        cache = KVCache(self.config, text.shape[0], x.device, x.dtype, self.plans())
-        return cache, self._run(x, cache)
+@patch
+@torch.no_grad()
+def prefill(self:Prior, text:Tensor # (B, text_len) token ids
+           ) -> tuple[KVCache, Tensor]:
+    "Run the text through the model into a fresh cache; returns it and the logits of the first image token."
+    x = torch.cat([self.start.expand(text.shape[0], 1, -1), self.embed_text(text)], 1) # positions 0..text_len
+    cache = KVCache(self.config, text.shape[0], x.device, x.dtype, self.plans())
+    return cache, self._run(x, cache)
 
-    @torch.no_grad()
-    def step(self, cache:KVCache, codes:Tensor # (B,) the image tokens just chosen
-            ) -> Tensor:
-        "Feed the next image token; returns the logits of the one after it, (B, image_vocab)."
-        j = cache.pos - self.config.text_len - 1 # grid index of `codes`
-        if not 0 <= j < self.config.grid ** 2 - 1: raise ValueError(f'the cache is full: all {self.config.grid**2} image tokens are decoded')
-        return self._run(self.embed_image(codes[:, None], j), cache)
+@patch
+@torch.no_grad()
+def step(self:Prior, cache:KVCache, codes:Tensor # (B,) the image tokens just chosen
+        ) -> Tensor:
+    "Feed the next image token; returns the logits of the one after it, (B, image_vocab)."
+    j = cache.pos - self.config.text_len - 1 # grid index of `codes`
+    if not 0 <= j < self.config.grid ** 2 - 1: raise ValueError(f'the cache is full: all {self.config.grid**2} image tokens are decoded')
+    return self._run(self.embed_image(codes[:, None], j), cache)
 
 # %% ../nbs/07_prior.ipynb #447b0fb5
 def count_parameters(cfg:PriorConfig) -> int:

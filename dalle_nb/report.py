@@ -55,6 +55,7 @@ def _recon_html(run:Path) -> str:
     if not grids: return _note('no dVAE reconstruction grid (dvae/recon_*.png)')
     return f'<p>{html.escape(grids[-1].name)}: originals and their reconstructions from the token grid.</p>' + _img(grids[-1], 'dVAE reconstructions')
 
+# %% ../nbs/12a_report.ipynb #c97f0ce6
 def _samples_html(run:Path) -> str:
     d = run/'samples'
     if not (d/'prompts.csv').exists(): return _note('no samples (samples/prompts.csv): `dalle_nb sample RUN --prompt ... --out RUN/samples`')

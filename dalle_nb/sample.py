@@ -73,6 +73,7 @@ def generate(prior:Prior, text:Tensor, # (text_len,) or (1, text_len) token ids 
 
 # %% ../nbs/09_sample.ipynb #b6c8b0bc
 import csv, re, warnings
+from fastcore.basics import patch
 from .run import RunFolder
 from pathlib import Path
 from PIL import Image
@@ -81,10 +82,11 @@ from .tokenizer import TextTokenizer
 from .dvae import DVAE
 
 # classifier-free guidance and temperature where a person asks for images (`Run.sample`, the CLI, the demo,
-# `evaluate_run`); `generate` itself defaults to scale 1 and temperature 1, plain sampling. Why: `09_sample`,
+# `evaluate_run`); `generate` itself defaults to scale 1 and temperature 1, plain sampling. Measured in `09_sample`,
 # "Guidance by default" and "Temperature 0.5 by default".
 GUIDANCE, TEMPERATURE = 2.0, 0.5
 
+# %% ../nbs/09_sample.ipynb #d583f7ab
 class Run:
     "A trained run folder: `tokenizer.json`, `dvae/`, `prior/` and optionally `rerank/`."
     def __init__(self, path:str|Path, device:str|torch.device='cpu'):
@@ -107,27 +109,30 @@ class Run:
         if enc.truncated[0]: warnings.warn(f'prompt longer than {self.tokenizer.text_len} tokens: only the first {self.tokenizer.text_len} are used', stacklevel=2)
         return enc.ids[0]
 
-    @torch.no_grad()
-    def sample(self, prompt:str, n:int=4, # images to keep
-               rerank:int|None=None, # candidates to draw and rerank (M >= n); None: M = n, in drawing order
-               temperature:float=TEMPERATURE, top_k:int|None=None, top_p:float|None=None, guidance_scale:float=GUIDANCE,
-               seed:int|None=0) -> tuple[Tensor, Tensor|None]:
-        "The best `n` of `rerank` images for `prompt`, (n, 3, H, W) in [0, 1], and their scores (None without a reranker)."
-        if n < 1: raise ValueError(f'n must be at least 1, not {n}')
-        m = max(n, rerank or n)
-        text = self.encode_prompt(prompt)
-        codes = generate(self.prior, text, m, temperature, top_k, top_p, guidance_scale, seed)
-        images = self.dvae.decode(codes).cpu()
-        if self.reranker is None:
-            if rerank and rerank > n: raise ValueError(f'{self.path} has no reranker (rerank/): train one or sample without --rerank')
-            return images[:n], None
-        from dalle_nb.rerank import rerank as score
-        scores = score(self.reranker, images, text)
-        if rerank and rerank > n:
-            best = scores.topk(n).indices
-            return images[best], scores[best]
-        return images, scores
+# %% ../nbs/09_sample.ipynb #25b45388
+@patch
+@torch.no_grad()
+def sample(self:Run, prompt:str, n:int=4, # images to keep
+           rerank:int|None=None, # candidates to draw and rerank (M >= n); None: M = n, in drawing order
+           temperature:float=TEMPERATURE, top_k:int|None=None, top_p:float|None=None, guidance_scale:float=GUIDANCE,
+           seed:int|None=0) -> tuple[Tensor, Tensor|None]:
+    "The best `n` of `rerank` images for `prompt`, (n, 3, H, W) in [0, 1], and their scores (None without a reranker)."
+    if n < 1: raise ValueError(f'n must be at least 1, not {n}')
+    m = max(n, rerank or n)
+    text = self.encode_prompt(prompt)
+    codes = generate(self.prior, text, m, temperature, top_k, top_p, guidance_scale, seed)
+    images = self.dvae.decode(codes).cpu()
+    if self.reranker is None:
+        if rerank and rerank > n: raise ValueError(f'{self.path} has no reranker (rerank/): train one or sample without --rerank')
+        return images[:n], None
+    from dalle_nb.rerank import rerank as score
+    scores = score(self.reranker, images, text)
+    if rerank and rerank > n:
+        best = scores.topk(n).indices
+        return images[best], scores[best]
+    return images, scores
 
+# %% ../nbs/09_sample.ipynb #c85ed793
 def slug(text:str) -> str:
     "A file-name stem for a prompt: lower-case words joined by `_`, at most 40 characters."
     return re.sub(r'[^a-z0-9]+', '_', text.lower()).strip('_')[:40] or 'prompt'

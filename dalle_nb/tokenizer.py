@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from .core import atomic_path
+from fastcore.basics import patch
 
 # %% ../nbs/02_tokenizer.ipynb #8f195a48
 PAD = '<pad>'
@@ -23,6 +24,7 @@ class Encoded(NamedTuple):
     pad: Tensor # (B, text_len) True where there is no text token (the prior uses its learned pad token there)
     truncated: Tensor # (B,) True where the caption had more than `text_len` tokens and was cut
 
+# %% ../nbs/02_tokenizer.ipynb #c3535a7a
 class TextTokenizer:
     "Byte-level BPE with lowercasing, padded/truncated to `text_len` tokens."
     def __init__(self, tokenizer:Tokenizer # a HF tokenizer whose padding length is the text length
@@ -54,51 +56,6 @@ class TextTokenizer:
     @property
     def vocab_size(self) -> int: return self.tokenizer.get_vocab_size()
 
-    def _dropout_ids(self, text:str, p:float, rng:random.Random) -> list[int]:
-        "`text`'s ids under BPE dropout, as HF's BPE: each round tries the possible merges best-ranked first, each passing its coin with probability 1 − p; the first to pass is applied, and a word whose every coin fails is done."
-        if self._bpe is None:
-            m = json.loads(self.tokenizer.to_str())['model']
-            ranks = {tuple(pair.split(' ') if isinstance(pair, str) else pair): r for r, pair in enumerate(m['merges'])}
-            self._bpe = ranks, m['vocab'], {}, {} # merge ranks, vocabulary; words of a text, merges out of a split (memos)
-        ranks, vocab, words, moves = self._bpe
-        if len(moves) > 1_000_000: words.clear(); moves.clear() # bounded memos
-        if (ws := words.get(text)) is None:
-            ws = words[text] = [tuple(w) for w, _ in self.tokenizer.pre_tokenizer.pre_tokenize_str(self.tokenizer.normalizer.normalize_str(text))]
-        ids = []
-        for syms in ws:
-            while True:
-                if (nexts := moves.get(syms)) is None: # the splits one merge away, best-ranked merge first
-                    nexts = moves[syms] = [s for *_, s in sorted((ranks[pair], i, syms[:i] + (pair[0] + pair[1],) + syms[i+2:])
-                                                                 for i, pair in enumerate(zip(syms, syms[1:])) if pair in ranks)]
-                for s in nexts:
-                    if rng.random() >= p: syms = s; break
-                else: break
-            ids += [vocab[s] for s in syms]
-        return ids
-
-    def encode(self, texts:str|list[str], # one caption or a batch
-               dropout:float=0.0, # BPE dropout probability (training only; the paper uses 0.1)
-               rng:random.Random|None=None, # the dropout's draws (None: a fresh, unseeded generator)
-              ) -> Encoded:
-        "Token ids, pad positions and truncation flags for `texts`."
-        if isinstance(texts, str): texts = [texts]
-        if dropout:
-            rng = rng or random.Random()
-            rows, L = [self._dropout_ids(t, dropout, rng) for t in texts], self.text_len
-            ids = torch.tensor([r[:L] + [self.pad_id] * (L - len(r)) for r in rows], dtype=torch.long).view(len(rows), L)
-            pad = torch.arange(L)[None] >= torch.tensor([min(len(r), L) for r in rows])[:, None]
-            return Encoded(ids, pad, torch.tensor([len(r) > L for r in rows], dtype=torch.bool))
-        encs = self.tokenizer.encode_batch(list(texts))
-        ids = torch.tensor([e.ids for e in encs], dtype=torch.long).view(len(encs), self.text_len)
-        pad = torch.tensor([e.attention_mask for e in encs], dtype=torch.bool).view(len(encs), self.text_len).logical_not()
-        return Encoded(ids, pad, torch.tensor([bool(e.overflowing) for e in encs], dtype=torch.bool))
-
-    def decode(self, ids:Tensor # (B, text_len) or (text_len,)
-              ) -> list[str]:
-        "Captions back from token ids (pad tokens dropped)."
-        ids = ids.view(-1, ids.shape[-1]) if ids.dim() else ids.view(1, 1)
-        return [s.strip() for s in self.tokenizer.decode_batch(ids.tolist(), skip_special_tokens=True)]
-
     def save(self, path:str|Path # a `tokenizer.json` path
             ):
         with atomic_path(path) as tmp: self.tokenizer.save(str(tmp))
@@ -108,6 +65,56 @@ class TextTokenizer:
         path = Path(path)
         if not path.exists(): raise FileNotFoundError(f'no tokenizer at {path}: train one first (dalle_nb quickstart or TextTokenizer.train)')
         return cls(Tokenizer.from_file(str(path)))
+
+# %% ../nbs/02_tokenizer.ipynb #fad5e427
+@patch
+def encode(self:TextTokenizer, texts:str|list[str], # one caption or a batch
+           dropout:float=0.0, # BPE dropout probability (training only; the paper uses 0.1)
+           rng:random.Random|None=None, # the dropout's draws (None: a fresh, unseeded generator)
+          ) -> Encoded:
+    "Token ids, pad positions and truncation flags for `texts`."
+    if isinstance(texts, str): texts = [texts]
+    if dropout:
+        rng = rng or random.Random()
+        rows, L = [self._dropout_ids(t, dropout, rng) for t in texts], self.text_len
+        ids = torch.tensor([r[:L] + [self.pad_id] * (L - len(r)) for r in rows], dtype=torch.long).view(len(rows), L)
+        pad = torch.arange(L)[None] >= torch.tensor([min(len(r), L) for r in rows])[:, None]
+        return Encoded(ids, pad, torch.tensor([len(r) > L for r in rows], dtype=torch.bool))
+    encs = self.tokenizer.encode_batch(list(texts))
+    ids = torch.tensor([e.ids for e in encs], dtype=torch.long).view(len(encs), self.text_len)
+    pad = torch.tensor([e.attention_mask for e in encs], dtype=torch.bool).view(len(encs), self.text_len).logical_not()
+    return Encoded(ids, pad, torch.tensor([bool(e.overflowing) for e in encs], dtype=torch.bool))
+
+@patch
+def decode(self:TextTokenizer, ids:Tensor # (B, text_len) or (text_len,)
+          ) -> list[str]:
+    "Captions back from token ids (pad tokens dropped)."
+    ids = ids.view(-1, ids.shape[-1]) if ids.dim() else ids.view(1, 1)
+    return [s.strip() for s in self.tokenizer.decode_batch(ids.tolist(), skip_special_tokens=True)]
+
+# %% ../nbs/02_tokenizer.ipynb #dff80ef3
+@patch
+def _dropout_ids(self:TextTokenizer, text:str, p:float, rng:random.Random) -> list[int]:
+    "`text`'s ids under BPE dropout, as HF's BPE: each round tries the possible merges best-ranked first, each passing its coin with probability 1 − p; the first to pass is applied, and a word whose every coin fails is done."
+    if self._bpe is None:
+        m = json.loads(self.tokenizer.to_str())['model']
+        ranks = {tuple(pair.split(' ') if isinstance(pair, str) else pair): r for r, pair in enumerate(m['merges'])}
+        self._bpe = ranks, m['vocab'], {}, {} # merge ranks, vocabulary; words of a text, merges out of a split (memos)
+    ranks, vocab, words, moves = self._bpe
+    if len(moves) > 1_000_000: words.clear(); moves.clear() # bounded memos
+    if (ws := words.get(text)) is None:
+        ws = words[text] = [tuple(w) for w, _ in self.tokenizer.pre_tokenizer.pre_tokenize_str(self.tokenizer.normalizer.normalize_str(text))]
+    ids = []
+    for syms in ws:
+        while True:
+            if (nexts := moves.get(syms)) is None: # the splits one merge away, best-ranked merge first
+                nexts = moves[syms] = [s for *_, s in sorted((ranks[pair], i, syms[:i] + (pair[0] + pair[1],) + syms[i+2:])
+                                                             for i, pair in enumerate(zip(syms, syms[1:])) if pair in ranks)]
+            for s in nexts:
+                if rng.random() >= p: syms = s; break
+            else: break
+        ids += [vocab[s] for s in syms]
+    return ids
 
 # %% ../nbs/02_tokenizer.ipynb #92a9d926
 def untruncated_lengths(tokenizer:TextTokenizer, captions:list[str]) -> list[int]:

@@ -59,6 +59,7 @@ def dvae_schedules(cfg:DVAETrainConfig) -> Schedules:
                      lr=phased(sched_warmup_cos(cfg.lr, cfg.lr / 80, cfg.pct_warmup), sched_warmup_cos(cfg.decoder_lr, 0., cfg.pct_warmup)),
                      gamma=sched_const(cfg.gamma), hard=phased(sched_const(0.), sched_const(1.)))
 
+# %% ../nbs/05_train_dvae.ipynb #17d01d99
 class CodeCache(Callback):
     "The decoder phase's argmax codes of each of `n` training images, -1 until computed: its encoder is frozen and an index's image fixed (no random augmentation here), so once is enough. Checkpointed, so a resumed run decodes the same codes."
     def __init__(self, n:int, grid:int): self.codes = torch.full((n, grid, grid), -1, dtype=torch.int16)
