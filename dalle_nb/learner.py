@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_loader', 'Callback', 'Schedules', 'EMA',
-           'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'native_bf16', 'Learner', 'TrainConfig', 'train_stage']
+           'KeepBest', 'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'native_bf16', 'Learner', 'TrainConfig',
+           'train_stage']
 
 # %% ../nbs/04_learner.ipynb #80986748
 import copy, dataclasses, json, math, os, re, shutil, time, warnings
@@ -20,6 +21,7 @@ from torch.utils.data import DataLoader, Sampler
 from accelerate import Accelerator
 from tqdm.auto import tqdm
 from accelerate.utils import broadcast
+from safetensors.torch import save_file, load_file
 from .core import atomic_path, Config
 from .run import RunFolder, latest_checkpoint
 
@@ -106,8 +108,27 @@ class EMA(Callback):
                 s = self.shadow[name]
                 if s.is_floating_point(): s.lerp_(v.detach(), 1 - d)
                 else: s.copy_(v)
-    def state_dict(self): return {'shadow': self.shadow, 'n': torch.tensor(self.n)}
-    def load_state_dict(self, d): self.shadow, self.n = {k: v.clone() for k, v in d['shadow'].items()}, int(d['n'])
+    def state_dict(self): return {**{f'shadow.{k}': v for k, v in self.shadow.items()}, 'n': self.n}
+    def load_state_dict(self, d): self.shadow, self.n = {k[7:]: v.clone() for k, v in d.items() if k.startswith('shadow.')}, int(d['n'])
+
+class KeepBest(Callback):
+    "Keep the EMA weights of the best validation reading of `metric` (lower is better) for export, and stop the run after `patience` readings without a better one (None: never)."
+    order = 16 # after the validation (`EveryN(..., order=15)`) that writes `metric` into `learn.last`, before the CSV row and the checkpoint
+    def __init__(self, metric:str, patience:int|None=None):
+        self.metric, self.patience, self.best, self.best_step, self.bad, self.weights = metric, patience, math.inf, 0, 0, None
+    def after_step(self, learn):
+        if (v := learn.last.get(self.metric)) is None: return # `learn.last` is this update's: the metric is there when it was read
+        if v < self.best:
+            self.best, self.best_step, self.bad = v, learn.step, 0
+            with learn.ema_weights() as m: self.weights = {k: t.detach().clone() for k, t in m.state_dict().items()}
+            learn.last['best_step'] = learn.step
+        else:
+            self.bad += 1
+            if self.patience is not None and self.bad >= self.patience: learn.stop = f'{self.metric} has not improved for {self.bad} readings'
+    def state_dict(self): return {'best': self.best, 'best_step': self.best_step, 'bad': self.bad, **{f'weights.{k}': v for k, v in (self.weights or {}).items()}}
+    def load_state_dict(self, d):
+        self.best, self.best_step, self.bad = float(d['best']), int(d['best_step']), int(d['bad'])
+        self.weights = {k[8:]: v.clone() for k, v in d.items() if k.startswith('weights.')} or None
 
 # %% ../nbs/04_learner.ipynb #e4bb0bf8
 class CSVLogger(Callback):
@@ -201,10 +222,7 @@ class Learner:
         if self.sampler is None: self.train_dl = self.accelerator.prepare(train_dl)
         else: self.sampler.rank, self.sampler.world = self.accelerator.process_index, self.accelerator.num_processes
         self.cbs = sorted(cbs, key=lambda c: c.order)
-        self.step, self.skipped, self.elapsed, self.hp, self.last, self.last_ok = 0, 0, 0., {}, {}, True
-        for cb in self.cbs:
-            if hasattr(cb, 'state_dict'): self.accelerator.register_for_checkpointing(cb)
-        self.accelerator.register_for_checkpointing(self)
+        self.step, self.skipped, self.elapsed, self.hp, self.last, self.last_ok, self.stop = 0, 0, 0., {}, {}, True, None
 
     @property
     def unwrapped(self) -> nn.Module: return self.accelerator.unwrap_model(self.model)
@@ -218,10 +236,12 @@ class Learner:
         "The fraction of training done: of the updates, or of the time budget."
         return self.step / self.total_steps if self.budget is None else min(self.elapsed / self.budget, 1.)
     @property
-    def done(self) -> bool: return self.step >= self.total_steps if self.budget is None else self.elapsed >= self.budget
+    def done(self) -> bool:
+        "Whether training is over: all updates made, the time spent, or a callback asked to `stop` (its reason)."
+        return bool(self.stop) or (self.step >= self.total_steps if self.budget is None else self.elapsed >= self.budget)
 
-    def state_dict(self): return {'step': torch.tensor(self.step), 'skipped': torch.tensor(self.skipped), 'elapsed': torch.tensor(self.elapsed, dtype=torch.float64)}
-    def load_state_dict(self, d): self.step, self.skipped, self.elapsed = int(d['step']), int(d['skipped']), float(d.get('elapsed', 0.))
+    def state_dict(self): return {'step': self.step, 'skipped': self.skipped, 'elapsed': self.elapsed, 'stop': self.stop or ''}
+    def load_state_dict(self, d): self.step, self.skipped, self.elapsed, self.stop = int(d['step']), int(d['skipped']), float(d['elapsed']), d['stop'] or None
 
 # %% ../nbs/04_learner.ipynb #1245ca10
 @patch
@@ -293,10 +313,7 @@ def gather_metrics(self:Learner) -> dict:
 def fit(self:Learner, resume:bool|str|Path=False # True: newest checkpoint in the `Checkpoint` callback's folder; or a path
        ):
     "Train until `total_steps` or the time budget is spent; with `resume`, continue from a checkpoint first."
-    if resume:
-        ck = (latest_checkpoint(f) if (f := self.checkpoint_folder()) else None) if resume is True else Path(resume)
-        if ck is None: raise FileNotFoundError(f'nothing to resume: no checkpoint in {self.checkpoint_folder()}')
-        self.accelerator.load_state(str(ck))
+    if resume: self.load_checkpoint(resume)
     self._cb('before_fit')
     batches, since, elapsed0 = self._batches(), time.perf_counter(), self.elapsed
     while not self.done:
@@ -321,12 +338,50 @@ def save_checkpoint(self:Learner, folder, keep:int=2):
     if self.is_main and tmp.exists(): shutil.rmtree(tmp)
     self.accelerator.wait_for_everyone()
     self.accelerator.save_state(str(tmp))
+    tensors, values = {}, {}
+    for name, obj in self._stateful():
+        for k, v in obj.state_dict().items():
+            if isinstance(v, Tensor): tensors[f'{name}.{k}'] = v.detach().cpu().contiguous()
+            else: values[f'{name}.{k}'] = v
+    r = self.accelerator.process_index # each process's own: a `CodeCache` holds its rank's images
+    save_file(tensors, str(tmp/f'state_{r}.safetensors')); (tmp/f'state_{r}.json').write_text(json.dumps(values, indent=1))
     self.accelerator.wait_for_everyone()
     if self.is_main:
         if final.exists(): shutil.rmtree(final)
         os.replace(tmp, final)
         for old in sorted(folder.glob('step_*'))[:-keep]: shutil.rmtree(old)
     self.accelerator.wait_for_everyone()
+
+@patch
+def _stateful(self:Learner):
+    "(name, object) of what a checkpoint holds besides Accelerate's state: the learner and each callback with a state, named by its class (and count), so callbacks without state may come and go."
+    named, seen = [('learner', self)], {}
+    for cb in self.cbs:
+        if not hasattr(cb, 'state_dict'): continue
+        k = seen[type(cb).__name__] = seen.get(type(cb).__name__, -1) + 1
+        named.append((f'{type(cb).__name__}{k}', cb))
+    return named
+
+# %% ../nbs/04_learner.ipynb #6d49c8c2
+@patch
+def load_checkpoint(self:Learner, resume:bool|str|Path=True): # True: the newest in the `Checkpoint` callback's folder that loads; or a path
+    "Restore model, optimizer, RNG, learner and callback state from a checkpoint."
+    folder = self.checkpoint_folder()
+    cks = [Path(resume)] if resume is not True else sorted(folder.glob('step_*'), reverse=True) if folder and folder.is_dir() else []
+    if not cks: raise FileNotFoundError(f'nothing to resume: no checkpoint in {folder}')
+    errors = []
+    for ck in cks:
+        try:
+            self.accelerator.load_state(str(ck))
+            r = self.accelerator.process_index
+            tensors, values = load_file(str(ck/f'state_{r}.safetensors')), json.loads((ck/f'state_{r}.json').read_text())
+            for name, obj in self._stateful():
+                d = {k[len(name) + 1:]: v for k, v in {**tensors, **values}.items() if k.startswith(name + '.')}
+                obj.load_state_dict(d)
+            if errors: warnings.warn(f'resumed from {ck.name}; skipped ' + '; '.join(errors), stacklevel=2)
+            return ck
+        except Exception as e: errors.append(f'{ck.name} ({type(e).__name__}: {str(e)[:200]})')
+    raise ValueError(f'no checkpoint in {cks[0].parent} loads: ' + '; '.join(errors))
 
 @patch
 @contextmanager
@@ -341,8 +396,10 @@ def ema_weights(self:Learner):
 
 @patch
 def export_model(self:Learner) -> nn.Module:
-    "A copy of the unwrapped model holding the EMA weights (or the weights, without EMA), in eval mode."
+    "A copy of the unwrapped model holding the weights to ship, in eval mode: `KeepBest`'s best, else the EMA, else the weights."
     with self.ema_weights() as m: out = copy.deepcopy(m)
+    best = next((c.weights for c in self.cbs if isinstance(c, KeepBest) and c.weights is not None), None)
+    if best is not None: out.load_state_dict(best)
     return out.eval()
 
 # %% ../nbs/04_learner.ipynb #e7bfa268
@@ -385,6 +442,9 @@ def train_stage(run:str|Path, # the run folder
     model = learn.export_model()
     if learn.is_main:
         model.save_pretrained(folder)
-        trained = dict(updates=learn.step, seconds=round(learn.elapsed, 1), skipped=learn.skipped, mixed_precision=learn.mixed_precision)
+        trained = dict(updates=learn.step, passes=round(learn.step * cfg.batch_size / len(train_ds), 2), seconds=round(learn.elapsed, 1),
+                       skipped=learn.skipped, mixed_precision=learn.mixed_precision, stopped=learn.stop)
+        if (best := next((c for c in learn.cbs if isinstance(c, KeepBest) and c.weights is not None), None)):
+            trained.update(exported=f'best {best.metric} {best.best:.4f} at update {best.best_step}')
         with atomic_path(folder/'trained.json') as tmp: tmp.write_text(json.dumps(trained, indent=2))
     return model, learn

@@ -41,7 +41,7 @@ class PipelineConfig(Config):
 # %% ../nbs/12_pipeline.ipynb #b6440f66
 # Each stage's share of the quickstart's minutes. The three trained stages end on their budget; the others (data grid,
 # tokenizer, token cache, samples, evaluation, report) take what they take, and their shares are kept back for them.
-BUDGET = dict(data=0.01, tokenizer=0.01, dvae=0.40, tokens=0.03, prior=0.38, rerank=0.07, samples=0.02, eval=0.06, report=0.02)
+BUDGET = dict(data=0.01, tokenizer=0.01, dvae=0.40, tokens=0.03, prior=0.41, rerank=0.07, samples=0.01, eval=0.05, report=0.01)
 TRAINED = ('dvae', 'prior', 'rerank')
 
 def stage_seconds(name:str, # a trained stage
@@ -161,4 +161,6 @@ def quickstart(out:str|Path='runs/quickstart', # the run folder
 def _trained(run, name) -> str:
     if not (f := run/name/'trained.json').exists(): return ''
     t = json.loads(f.read_text())
-    return f", {t['updates']:,} updates ({t['mixed_precision'] if t['mixed_precision'] != 'no' else 'fp32'})"
+    mp = t['mixed_precision'] if t['mixed_precision'] != 'no' else 'fp32'
+    return (f", {t['updates']:,} updates, {t['passes']:g} passes over the data ({mp})" + (f"; stopped early: {t['stopped']}" if t['stopped'] else '')
+            + (f"; exported its {t['exported']}" if 'exported' in t else ''))

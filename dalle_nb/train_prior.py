@@ -21,7 +21,7 @@ from .core import *
 from .tokenizer import TextTokenizer
 from .dvae import DVAE
 from .prior import Prior, PriorConfig
-from .learner import Schedules, EMA, EveryN, TrainConfig, train_stage, sched_warmup_cos
+from .learner import Schedules, EMA, EveryN, KeepBest, TrainConfig, train_stage, sched_warmup_cos
 
 # %% ../nbs/08_train_prior.ipynb #2c0cdf4a
 def _collate(items): return torch.stack([x for x, _ in items]), [c for _, c in items]
@@ -121,6 +121,7 @@ class PriorTrainConfig(TrainConfig):
     bpe_dropout: float = 0. # BPE dropout of the captions in the token cache, 4 variants a caption (the paper's 0.1); 0: the plain captions only
     eval_every: int = 250 # updates between validation readings (bits per image token, EMA weights)
     eval_items: int = 256 # validation items a reading uses
+    patience: int|None = 12 # readings without a better validation loss before the stage stops early (None: never); the best reading's EMA weights are exported
 
 def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`)
                 cfg:PriorTrainConfig|None=None, # how to train (default `PriorTrainConfig()`)
@@ -148,7 +149,8 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
         return res
     def validate(learn): # this step's row of metrics.csv only; `evaluate_prior` (and `eval.json`) reads more items
         with learn.ema_weights() as m: learn.last.update(evaluate_prior(m, val_ds, max_items=cfg.eval_items))
-    stage_cbs = [Schedules(lr=sched_warmup_cos(lr, lr / 20, cfg.warmup)), EMA(cfg.ema, cfg.ema_every), EveryN(validate, cfg.eval_every, order=15), *cbs]
+    stage_cbs = [Schedules(lr=sched_warmup_cos(lr, lr / 20, cfg.warmup)), EMA(cfg.ema, cfg.ema_every), EveryN(validate, cfg.eval_every, order=15),
+                 KeepBest('val_bits_per_image_token', cfg.patience), *cbs]
     prior, learn = train_stage(run, 'prior', net, step_fn, train_ds, opt, cfg, stage_cbs, resume, accelerator)
     return prior
 
