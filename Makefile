@@ -4,7 +4,7 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 BIN := .venv/bin
 
-.PHONY: quickstart test sync nbtest pytest slow readme
+.PHONY: quickstart pretrained test sync nbtest pytest slow readme
 
 .venv/installed: setup.py settings.ini
 	$(PYTHON) -m venv .venv
@@ -16,9 +16,17 @@ BIN := .venv/bin
 # 15 minutes from a fresh clone: the install's time, and half a minute for starting Python and the last lines, come off
 # the quickstart's --minutes.
 MINUTES ?= 15
+RUN ?= runs/quickstart
 quickstart:
 	@start=$$(date +%s); $(MAKE) --no-print-directory .venv/installed && \
-	$(BIN)/dalle_nb quickstart --minutes $$(awk -v s=$$start -v now=$$(date +%s) 'BEGIN { printf "%.2f", $(MINUTES) - 0.5 - (now - s) / 60 }')
+	$(BIN)/dalle_nb quickstart --out $(RUN) --minutes $$(awk -v s=$$start -v now=$$(date +%s) 'BEGIN { printf "%.2f", $(MINUTES) - 0.5 - (now - s) / 60 }')
+
+# The bundled trained run that chapters, README, demo and tests load: the quickstart at its defaults (seed 0) into
+# runs/pretrained, then its weights, configs, metrics and eval.json copied to data/pretrained/shapes (commit them).
+pretrained:
+	rm -rf runs/pretrained
+	$(MAKE) --no-print-directory quickstart RUN=runs/pretrained
+	$(BIN)/python tools/pretrained.py runs/pretrained data/pretrained/shapes
 
 test: sync nbtest pytest
 
