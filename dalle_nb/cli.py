@@ -8,11 +8,11 @@ __all__ = ['add_config_args', 'config_from_args', 'cmd_data_shapes', 'cmd_encode
            'main']
 
 # %% ../nbs/14_cli.ipynb #6d6f1614
-import argparse, dataclasses, sys, warnings
+import argparse, dataclasses, os, sys, tempfile, warnings
 from pathlib import Path
 from tqdm.auto import tqdm
 from .core import Config
-from .run import RunFolder
+from .run import RunFolder, PRETRAINED
 from .data import BadFile, ShapesDataset
 
 # %% ../nbs/14_cli.ipynb #920de80e
@@ -93,6 +93,7 @@ def cmd_sample(args):
     "Draw images for a prompt from a trained run."
     from dalle_nb.sample import Run, write_samples
     if args.rerank is not None and args.rerank < args.n: raise ValueError(f'--rerank M must be at least --n ({args.n}), not {args.rerank}')
+    _writable(args.out) # before the work, not after
     run = Run(args.run)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
@@ -113,12 +114,23 @@ def cmd_eval(args):
 
 def cmd_demo(args):
     "Serve the Gradio demo of a run folder and print its URL."
-    import os, tempfile
     run = RunFolder(args.run).require('tokenizer', 'dvae', 'prior')
-    os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'
-    if not os.environ.get('GRADIO_TEMP_DIR'): os.environ['GRADIO_TEMP_DIR'] = tempfile.mkdtemp(prefix='dalle_nb_gradio_')
+    auth = args.auth or os.environ.get('DALLE_NB_AUTH')
+    if auth is not None and (':' not in auth or not all(auth.split(':', 1))): raise ValueError('--auth (or DALLE_NB_AUTH) is USER:PASSWORD')
     from dalle_nb.app import launch_demo
-    launch_demo(run.path, host=args.host, port=args.port, concurrency=args.concurrency)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        demo, _ = launch_demo(run.path, host=args.host, port=args.port, concurrency=args.concurrency, auth=tuple(auth.split(':', 1)) if auth else None, block=False)
+    for w in caught: print(f'warning: {w.message}', file=sys.stderr)
+    demo.block_thread() # until Ctrl+C
+
+def _writable(folder) -> Path:
+    "`folder`, made if missing, once a file could be written in it."
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir(): raise NotADirectoryError(f'{folder} is a file, not a folder')
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder): pass
+    return folder
 
 def cmd_quickstart(args):
     "Run every stage into one run folder."
@@ -187,11 +199,11 @@ def _add_run_commands(sub):
     sp = _sub(sub, 'sample', 'draw images for a prompt from a trained run; with --rerank, draw M and keep the best N',
               ['dalle_nb sample runs/quickstart --prompt "a large green circle in the center" --out samples',
                'dalle_nb sample runs/quickstart --prompt "a small red square in the top left" --n 4 --rerank 32 --seed 1 --out samples'])
-    sp.add_argument('run', help='run folder with tokenizer.json, dvae/, prior/ (and rerank/ for --rerank)')
+    sp.add_argument('run', nargs='?', default=PRETRAINED, help='run folder with tokenizer.json, dvae/, prior/ (and rerank/ for --rerank); default the bundled run')
     sp.add_argument('--prompt', required=True, help='what to draw')
     sp.add_argument('--n', type=int, default=4, help='images to keep (default 4)')
     sp.add_argument('--rerank', type=int, default=None, metavar='M', help='candidates to draw and rerank, M >= N (default: M = N)')
-    sp.add_argument('--seed', type=int, default=0, help='the same seed draws the same images (default 0)')
+    sp.add_argument('--seed', type=int, default=0, help='the same seed draws the same images, 0 to 2**63 - 1 (default 0)')
     sp.add_argument('--guidance', type=float, default=None, help="classifier-free guidance scale; 1 = none (default: `Run.sample`'s)")
     sp.add_argument('--temperature', type=float, default=None, help="sampling temperature (default: `Run.sample`'s)")
     sp.add_argument('--top-k', type=int, default=None, help='keep the k most likely codes at each step')
@@ -206,7 +218,8 @@ def _add_run_commands(sub):
     ev.set_defaults(func=cmd_eval)
     dm = _sub(sub, 'demo', 'serve the Gradio demo of a run: generate, reconstruct, attention masks, training curves',
               ['dalle_nb demo runs/quickstart', 'dalle_nb demo runs/quickstart --host 0.0.0.0 --port 7860'])
-    dm.add_argument('run', help='run folder with tokenizer.json, dvae/, prior/ (rerank/ optional)')
+    dm.add_argument('run', nargs='?', default=PRETRAINED, help='run folder with tokenizer.json, dvae/, prior/ (rerank/ optional); default the bundled run')
+    dm.add_argument('--auth', default=None, metavar='USER:PASSWORD', help='ask for this user and password (default: the DALLE_NB_AUTH environment variable, else none)')
     dm.add_argument('--host', default='127.0.0.1', help='address to listen on; 0.0.0.0 for every interface (default 127.0.0.1)')
     dm.add_argument('--port', type=int, default=None, help='port (default: the first free one from 7860)')
     dm.add_argument('--concurrency', type=int, default=2, help='requests served at once; the rest wait in a queue (default 2)')
@@ -237,11 +250,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 def main(argv:list[str]|None=None):
-    "Entry point of the `dalle_nb` command."
+    "Entry point of the `dalle_nb` command: an error becomes one line that names what it concerns (DALLE_NB_DEBUG=1: the traceback too)."
     args = parser().parse_args(argv)
     try: return args.func(args)
-    except (FileNotFoundError, NotADirectoryError, ValueError, BadFile) as e:
-        print(f'dalle_nb {args.command}: error: {e}', file=sys.stderr); raise SystemExit(2)
+    except Exception as e:
+        if os.environ.get('DALLE_NB_DEBUG'): raise
+        ours = isinstance(e, (FileNotFoundError, NotADirectoryError, ValueError, BadFile))
+        print(f'dalle_nb {args.command}: error: {"" if ours else type(e).__name__ + ": "}{e}', file=sys.stderr); raise SystemExit(2)
 
 # %% ../nbs/14_cli.ipynb #9dd36044
 #| eval: false

@@ -67,12 +67,16 @@ def _wrap(text, width, lines):
     return '\n'.join(out)
 
 # %% ../nbs/00_core.ipynb #dc2fde69
+def _umask() -> int:
+    m = os.umask(0o22); os.umask(m); return m
+
 @contextmanager
 def atomic_path(path:str|Path # the file to (over)write
                ):
     "Yield a temporary path beside `path`; rename it over `path` only if the block succeeds."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent); os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask()) # as `open` would have made it: mkstemp's files are 0600
     try:
         yield Path(tmp)
         os.replace(tmp, path)

@@ -142,8 +142,17 @@ MAX_PIXELS = 40_000_000 # larger images are refused (decompression bombs, scans)
 class BadFile(ValueError):
     "An image or caption that cannot be used; the message says why."
 
+def _to_8bit(img:Image.Image) -> Image.Image:
+    "A 16-bit, 32-bit integer or float grey image as 8-bit 'L', scaled by its range (PIL's own conversion clips them to white or black)."
+    a = np.asarray(img).astype(np.float64)
+    if not np.isfinite(a).all(): raise BadFile(f'image has non-finite pixel values (mode {img.mode})')
+    if img.mode == 'F': top = 1. if a.max() <= 1. else 255. if a.max() <= 255. else a.max()
+    else: top = 255. if a.max() <= 255 else 65535. if a.max() <= 65535 else a.max()
+    return Image.fromarray(np.clip(a / top * 255, 0, 255).round().astype(np.uint8), 'L')
+
 def to_rgb(img:Image.Image) -> Image.Image:
-    "RGB, with any transparency composited on white."
+    "RGB, with any transparency composited on white; 16-bit and float images scaled to 8 bits."
+    if img.mode in ('I', 'I;16', 'I;16B', 'I;16L', 'I;16N', 'F'): img = _to_8bit(img)
     if img.mode == 'P' or 'transparency' in img.info: img = img.convert('RGBA')
     if img.mode in ('RGBA', 'LA', 'PA', 'La', 'RGBa'):
         img = img.convert('RGBA')

@@ -156,11 +156,16 @@ def reconstruct(run:str|Path, # a run folder holding dvae/ (or a dvae folder its
                 images:str|Path, # a folder of images
                 out:str|Path, # where the reconstructions go, under the same file names (as PNG data)
                 batch_size:int=64) -> dict:
-    "Write the hard (argmax) reconstruction of every image in `images` to `out`; bad files are skipped and counted."
+    "Write the hard (argmax) reconstruction of every image in `images` to `out`; bad files are skipped and counted. Nothing is overwritten."
     run = Path(run); folder = run/'dvae' if (run/'dvae').is_dir() else run
+    images, out = Path(images), Path(out)
+    if not images.is_dir(): raise NotADirectoryError(f'--images {images} is not a folder of images')
+    if out.resolve() == images.resolve(): raise ValueError(f'--out is the --images folder {images}: the reconstructions would overwrite the originals')
+    paths = sorted(p for p in images.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+    if taken := [p.name for p in paths if (out/p.name).exists()]:
+        raise FileExistsError(f'{out} already holds {len(taken)} file(s) of these names (e.g. {taken[0]}): choose an empty --out')
     model = DVAE.from_pretrained(folder).eval()
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    paths = sorted(p for p in Path(images).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+    out.mkdir(parents=True, exist_ok=True)
     ok, bad, batch = 0, [], []
     def flush():
         nonlocal ok

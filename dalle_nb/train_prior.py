@@ -69,6 +69,9 @@ class TokenDataset(Dataset):
         if split not in self.meta['splits']: raise ValueError(f"token cache {folder} has no {split!r} split (has {list(self.meta['splits'])})")
         self.text = np.load(folder/f'{split}_text.npy', mmap_mode='r')
         self.image = np.load(folder/f'{split}_image.npy', mmap_mode='r')
+        for name, arr, vocab in (('image codes', self.image, 'image_vocab'), ('text tokens', self.text, 'text_vocab')):
+            if arr.size and int(arr.max()) >= self.meta[vocab]:
+                raise ValueError(f'{folder}: its {name} reach {int(arr.max())} but meta.json says {vocab} {self.meta[vocab]}: encode again (dalle_nb encode RUN)')
     def __len__(self): return len(self.image)
     def __getitem__(self, i):
         return torch.from_numpy(self.text[i].astype(np.int64)), torch.from_numpy(self.image[i].astype(np.int64))

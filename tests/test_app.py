@@ -170,3 +170,10 @@ def test_browser_generates(server, tmp_path):
     print(f'screenshot: {shot} ({n} images in the gallery)')
     assert n >= 4
     assert not outside, f'the page fetched from outside the machine: {outside[:5]}'
+
+def test_serves_only_what_it_shows(server):
+    "The run's weights are not downloadable through Gradio's file route; the report it links is."
+    url, run, _ = server
+    for f in (run/'prior'/'model.safetensors', run/'tokenizer.json'):
+        with pytest.raises(urllib.error.HTTPError) as e: urllib.request.urlopen(f'{url}/gradio_api/file={f.resolve()}', timeout=30)
+        assert e.value.code in (403, 404), e.value.code
