@@ -157,6 +157,8 @@ class Pretrained:
             fields = ', '.join(f'{k} is {a!r} there but {b!r} here' for k, a, b in ((k, *v) for k, v in d.items()))
             raise ValueError(f'{path} holds a {cls.__name__} of another config: {fields}')
         model = cls(saved)
-        try: model.load_state_dict(load_file(str(path/'model.safetensors'), device=str(map_location)))
+        try: state = load_file(str(path/'model.safetensors'), device=str(map_location))
+        except Exception as e: raise ValueError(f'{path}/model.safetensors is unreadable (truncated or not safetensors): {e}') from None
+        try: model.load_state_dict(state)
         except RuntimeError as e: raise ValueError(f'{path}/model.safetensors does not fit its config.json: {e}') from None
         return model

@@ -72,7 +72,7 @@ def _samples_html(run:Path) -> str:
         out.append(f'<h3>{split} prompts</h3>')
         for prompt, rows in groups[split]:
             scores = ', '.join(f'{s:.3f}' if isinstance(s, float) else str(s) for s in rows.score if s != '') or 'no reranker scores'
-            grids = sorted(d.glob(f'{slug(prompt)}_s*_grid.png'))
+            grids = sorted(d.glob(f'{slug(prompt)}_s*_grid*.png'))
             pics = ''.join(_img(g, prompt) for g in grids) or _note('grid image missing')
             out.append(f'<div class="sample"><p><b>{html.escape(prompt)}</b> — scores: {html.escape(scores)}</p>{pics}</div>')
     return '\n'.join(out)

@@ -82,6 +82,7 @@ def test_demo_beyond_loopback_warns(run):
         demo, url = launch_demo(run, host='0.0.0.0', port=None, auth=('u', 'p'), block=False)
     try:
         import urllib.request, urllib.error
-        page = urllib.request.urlopen(url.replace('0.0.0.0', '127.0.0.1'), timeout=30).read().decode()
-        assert 'login' in page.lower() # Gradio's own login page, before anything else
+        for path in ('config', 'gradio_api/info'): # nothing but Gradio's login page before a password
+            with pytest.raises(urllib.error.HTTPError) as e: urllib.request.urlopen(url.replace('0.0.0.0', '127.0.0.1') + path, timeout=30)
+            assert e.value.code == 401
     finally: demo.close()

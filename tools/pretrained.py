@@ -7,7 +7,7 @@ cache stay behind.
 import shutil, sys
 from pathlib import Path
 
-KEEP = ['config.json', 'stages.json', 'eval.json', 'tokenizer.json', 'data.png', 'samples/prompts.csv', 'samples/*_grid.png',
+KEEP = ['config.json', 'stages.json', 'eval.json', 'tokenizer.json', 'data.png', 'samples/prompts.csv', 'samples/*_grid*.png',
         *[f'{s}/{f}' for s in ('dvae', 'prior', 'rerank') for f in ('config.json', 'train.json', 'trained.json', 'model.safetensors', 'metrics.csv')],
         'rerank/retrieval.json']
 
