@@ -104,7 +104,7 @@ def test_lab_runs_chapter(lab, tmp_path):
             arg=first, timeout=30_000)
         page.wait_for_timeout(500)
         second, svg_after = titles(), out.locator('.js-plotly-plot').first.inner_html()
-        explorer.scroll_into_view_if_needed()
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})"); page.wait_for_timeout(300)   # controls and figures
         page.screenshot(path=str(ARTIFACTS/'lab.png'))
         browser.close()
     print(f'Run All Cells finished in {ran:.1f} s; {plots} plotly plots, explorer with {n_controls} controls; '
