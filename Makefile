@@ -4,7 +4,7 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 BIN := .venv/bin
 
-.PHONY: quickstart pretrained test sync nbtest pytest slow readme
+.PHONY: quickstart pretrained test sync nbtest pytest slow readme docs lab
 
 .venv/installed: setup.py settings.ini
 	$(PYTHON) -m venv .venv
@@ -54,3 +54,13 @@ readme: .venv/installed
 # Cells flagged `slow` (full-length training runs), on demand.
 slow: .venv/installed
 	$(BIN)/nbdev_test --flags slow --timing
+
+# The book as an offline site in _docs/ (nbconvert, no Quarto): every chapter executed as nbdev_test runs it, two at a
+# time, one page each with a sidebar, images and plotly figures embedded; `make docs CHAPTERS="06_masks"` builds a few.
+CHAPTERS ?=
+docs: .venv/installed
+	OMP_NUM_THREADS=1 $(BIN)/python tools/docs.py --jobs 2 $(CHAPTERS)
+
+# JupyterLab on the notebooks, to run and edit the chapters (the widgets and plotly figures answer there).
+lab: .venv/installed
+	$(BIN)/jupyter lab nbs/
