@@ -119,6 +119,7 @@ def rerank_val_loss(model:Reranker, tok:TextTokenizer, images:Tensor, caps:list[
     losses = [model(images[a:b].to(dev), tok.encode(list(caps[a:b])).ids.to(dev)).item() * (b - a) for a, b in zip(starts, ends)]
     return sum(losses) / len(caps)
 
+# %% ../nbs/10_rerank.ipynb #a318228d
 def train_rerank(run:str|Path, # a run folder with tokenizer.json
                  train_ds, val_ds, # datasets of (image, caption)
                  cfg:RerankTrainConfig|None=None, # how to train (default `RerankTrainConfig()`)
