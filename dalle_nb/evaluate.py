@@ -101,11 +101,11 @@ def dataset_captions(ds) -> list[str]:
     if hasattr(ds, 'indices') and hasattr(ds.dataset, 'captions'): base = ds.dataset.captions; return [base[i] for i in ds.indices]
     return [ds[i][1] for i in range(len(ds))]
 
-@torch.no_grad()
 def caption_embedder(run):
     "captions -> the reranker's text embeddings (numpy), in batches of 256; None without a reranker."
     if run.reranker is None: return None
-    dev = next(run.reranker.parameters()).device
+    dev = next(run.reranker.eval().parameters()).device
+    @torch.no_grad()
     def embed(caps): return np.concatenate([run.reranker.embed_text(run.tokenizer.encode(caps[i:i+256]).ids.to(dev)).cpu().numpy()
                                             for i in range(0, len(caps), 256)])
     return embed
