@@ -109,7 +109,8 @@ def cmd_eval(args):
     from dalle_nb.sample import Run
     run = Run(args.run)
     cfg, _, val = _pipeline(RunFolder(run.path), None)
-    res = evaluate_run(run, val, prompts=cfg.eval_prompts if args.prompts is None else args.prompts, seed=args.seed)
+    res = evaluate_run(run, val, prompts=(cfg.eval_prompts if cfg.data == 'shapes' else 0) if args.prompts is None else args.prompts, seed=args.seed,
+                       captions=cfg.eval_captions if args.captions is None else args.captions)
     print(eval_table(res)); print(f'written to {run.path/"eval.json"}')
 
 def cmd_demo(args):
@@ -210,10 +211,12 @@ def _add_run_commands(sub):
     sp.add_argument('--top-p', type=float, default=None, help='keep the smallest set of codes with this probability mass')
     sp.add_argument('--out', required=True, help='folder for the PNGs, prompts.csv and a grid')
     sp.set_defaults(func=cmd_sample)
-    ev = _sub(sub, 'eval', 'evaluate a trained run: shapes accuracy (seen / held-out, N=1 and reranked), bits per token, PSNR, speed',
+    ev = _sub(sub, 'eval', 'evaluate a trained run: shapes accuracy (seen / held-out, N=1 and reranked), reranker retrieval and caption match '
+              'of generated and real images on validation captions (any data), bits per token, PSNR, speed',
               ['dalle_nb eval runs/quickstart', 'dalle_nb eval runs/quickstart --prompts 108'])
     ev.add_argument('run', help='a trained run folder')
     ev.add_argument('--prompts', type=int, default=None, help="canonical prompts per split, a seeded subset (default: the run's eval_prompts)")
+    ev.add_argument('--captions', type=int, default=None, help="validation captions of the caption match, 4 samples each; 0: none (default: the run's eval_captions)")
     ev.add_argument('--seed', type=int, default=0, help='seed of the prompt subset and the samples (default 0)')
     ev.set_defaults(func=cmd_eval)
     dm = _sub(sub, 'demo', 'serve the Gradio demo of a run: generate, reconstruct, attention masks, training curves',

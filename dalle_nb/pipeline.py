@@ -33,6 +33,7 @@ class PipelineConfig(Config):
     vocab_size: int = 16_384 # BPE vocabulary bound (paper: 16,384)
     minutes: float = 15.0 # wall clock for the whole quickstart, split between the stages by `BUDGET`
     eval_prompts: int = 48 # canonical prompts per split in the evaluation (shapes only)
+    eval_captions: int = 32 # validation captions of the caption match in the evaluation, 4 samples each (any data)
     show_prompts: int = 4 # prompts per split drawn into RUN/samples (best 4 of 16 each)
     dvae: DVAETrainConfig = dataclasses.field(default_factory=DVAETrainConfig) # stage 1
     prior: PriorTrainConfig = dataclasses.field(default_factory=PriorTrainConfig) # stage 2
@@ -95,27 +96,40 @@ def stage_rerank(run:Path, cfg:PipelineConfig, train, val) -> Path:
     return run/'rerank'
 
 # %% ../nbs/12_pipeline.ipynb #968077fb
-def example_prompts(cfg:PipelineConfig, val) -> dict[str, list[str]]:
-    "Prompts to show: seen and held-out canonical shapes prompts, or validation captions for other data."
-    if cfg.data != 'shapes': return {'validation': [val[i][1] for i in range(min(cfg.show_prompts, len(val)))]}
-    from dalle_nb.evaluate import eval_objects
+def example_prompts(cfg:PipelineConfig, val,
+                    embed=None, # captions -> embeddings to spread the validation captions by (`evaluate.caption_embedder`); None: bags of words
+                   ) -> dict[str, list[str]]:
+    "Prompts to show: seen and held-out canonical shapes prompts, or validation captions spread over the data (`evaluate.spread_captions`) for other data."
+    from dalle_nb.evaluate import eval_objects, dataset_captions, spread_captions
+    if cfg.data != 'shapes':
+        caps = dataset_captions(val)
+        return {'validation': [caps[i] for i in spread_captions(caps, cfg.show_prompts, embed, cfg.seed)]}
     from dalle_nb.data import canonical_caption
     return {split: [canonical_caption(o) for o in eval_objects(s, cfg.show_prompts, cfg.seed)] for split, s in (('seen', 'train'), ('held-out', 'heldout'))}
 
 def stage_samples(run:Path, cfg:PipelineConfig, train, val) -> Path:
-    "Best 4 of 16 reranked samples for a few prompts: `RUN/samples/`."
+    "Best 4 of 16 reranked samples for a few prompts: `RUN/samples/`; off shapes, also `real_vs_generated.png`, each caption's real validation image beside them."
     from dalle_nb.sample import Run, write_samples
-    r = Run(run)
-    for prompts in example_prompts(cfg, val).values():
-        for p in prompts: write_samples(run/'samples', p, *r.sample(p, n=4, rerank=16, seed=cfg.seed), seed=cfg.seed)
+    from dalle_nb.evaluate import caption_embedder, dataset_captions
+    r = Run(run); rows, caps = [], dataset_captions(val)
+    for prompts in example_prompts(cfg, val, caption_embedder(r) if cfg.data != 'shapes' else None).values():
+        for p in prompts:
+            images, scores = r.sample(p, n=4, rerank=16, seed=cfg.seed)
+            write_samples(run/'samples', p, images, scores, seed=cfg.seed)
+            if cfg.data != 'shapes': rows.append((val[caps.index(p)][0], p, images, scores))
+    if rows:
+        cells = [im for real, _, ims, _ in rows for im in (real, *ims)]
+        labels = [t for _, p, ims, sc in rows for t in [f'real: {p}', *([f'{v:.3f}' for v in sc.tolist()] if sc is not None else [''] * len(ims))]]
+        show_grid(cells, labels, ncol=5, scale=2, caption_lines=3).save(run/'samples'/'real_vs_generated.png')
     return run/'samples'
 
+# %% ../nbs/12_pipeline.ipynb #b7a9addc
 def stage_eval(run:Path, cfg:PipelineConfig, train, val) -> Path:
-    "Accuracy (shapes), bits per image token, PSNR and sampling speed: `RUN/eval.json`."
+    "Accuracy (shapes), retrieval and caption match (any data), bits per image token, PSNR and sampling speed: `RUN/eval.json`."
     from dalle_nb.sample import Run
     from dalle_nb.evaluate import evaluate_run, eval_table
     r = Run(run)
-    print(eval_table(evaluate_run(r, val, prompts=cfg.eval_prompts if cfg.data == 'shapes' else 0, seed=cfg.seed)))
+    print(eval_table(evaluate_run(r, val, prompts=cfg.eval_prompts if cfg.data == 'shapes' else 0, seed=cfg.seed, captions=cfg.eval_captions)))
     return run/'eval.json'
 
 def stage_report(run:Path, cfg:PipelineConfig, train, val) -> Path:

@@ -67,6 +67,10 @@ def _samples_html(run:Path) -> str:
         split = ('held-out' if is_heldout(prompt) else 'seen') if shapes else 'samples'
         groups.setdefault(split, []).append((prompt, rows))
     out = []
+    if (d/'real_vs_generated.png').exists():
+        out.append('<h3>validation captions: the real image, then generated ones</h3><p>Each row: a validation caption (chosen to spread over '
+                   'the data), its real image, and the reranker\'s best 4 of 16 samples for it, with their scores.</p>'
+                   + _img(d/'real_vs_generated.png', 'real validation images beside generated ones'))
     for split in ('seen', 'held-out', 'samples'):
         if split not in groups: continue
         out.append(f'<h3>{split} prompts</h3>')
@@ -77,13 +81,22 @@ def _samples_html(run:Path) -> str:
             out.append(f'<div class="sample"><p><b>{html.escape(prompt)}</b> — scores: {html.escape(scores)}</p>{pics}</div>')
     return '\n'.join(out)
 
+# %% ../nbs/12a_report.ipynb #493b0047
 def _eval_html(run:Path) -> str:
     res = _read_json(run/'eval.json')
     if res is None: return _note('no eval.json: `dalle_nb eval RUN`')
     df = eval_frame(res)
+    counts = ('prompts', 'retrieval pool', 'caption match captions', 'caption match samples')
     for c in df.columns[1:]: # counts as integers, measures with 3 decimals, gaps empty
-        df[c] = [('' if pd.isna(v) else f'{v:.0f}' if m == 'prompts' else f'{v:.3f}') for m, v in zip(df.measure, df[c])]
-    return df.to_html(index=False)
+        df[c] = [('' if pd.isna(v) else f'{v:.0f}' if m in counts else f'{v:.3f}') for m, v in zip(df.measure, df[c])]
+    notes = []
+    if 'retrieval_top1' in res:
+        notes.append(f"retrieval top1: the reranker on real validation pairs, each caption picking its image among {res['retrieval_pool']}.")
+    if 'caption_match_generated' in res:
+        notes.append(f"caption match: for {res['caption_match_captions']} validation captions spread over the data, how often the reranker "
+                     f"scores an image highest against its own caption among all {res['caption_match_captions']}: generated images "
+                     f"({res['caption_match_samples']} a caption) and, the ceiling, the real ones (chance {1 / res['caption_match_captions']:.3f}).")
+    return df.to_html(index=False) + ''.join(f'<p>{html.escape(n)}</p>' for n in notes)
 
 def _config_html(run:Path) -> str:
     out = []

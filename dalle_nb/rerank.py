@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['RerankConfig', 'TextEncoder', 'ImageEncoder', 'Reranker', 'rerank', 'retrieval_accuracy', 'RerankTrainConfig',
-           'train_rerank']
+           'rerank_val_loss', 'train_rerank']
 
 # %% ../nbs/10_rerank.ipynb #53cbb9e2
 import dataclasses, math
@@ -15,7 +15,7 @@ from torch import nn, Tensor
 from accelerate import Accelerator
 from .core import *
 from .tokenizer import TextTokenizer
-from .learner import Schedules, EMA, TrainConfig, train_stage, sched_warmup_cos
+from .learner import Schedules, EMA, EveryN, KeepBest, TrainConfig, train_stage, sched_warmup_cos
 
 # %% ../nbs/10_rerank.ipynb #2f8fedd7
 @dataclasses.dataclass
@@ -105,8 +105,21 @@ class RerankTrainConfig(TrainConfig):
     lr: float = 1e-3 # peak learning rate (AdamW; 5% warm-up, then cosine to lr/20)
     weight_decay: float = 0.05 # AdamW weight decay
     clip: float = 1. # grad-norm clip
-    ema: float = 0.99 # EMA decay of the exported weights
+    ema: float = 0.99 # EMA decay of the exported weights ...
+    eval_every: int = 50 # ... read on validation pairs every this many updates (InfoNCE `val_loss`, ~0.1 s a reading for the tiny preset)
+    eval_items: int = 256 # validation pairs a reading uses (the same ones every time)
+    patience: int|None = 10 # readings without a better `val_loss` before the stage stops early (None: never); the best reading's EMA weights are exported
 
+@torch.no_grad()
+def rerank_val_loss(model:Reranker, tok:TextTokenizer, images:Tensor, caps:list[str], batch_size:int=64) -> float:
+    "Mean symmetric InfoNCE loss of (image, caption) pairs, in batches of `batch_size` (the last one folded into the one before)."
+    model.eval(); dev = next(model.parameters()).device
+    starts = list(range(0, max(len(caps) - batch_size, 0) + 1, batch_size)) # a short tail joins the last batch: no 2-pair batches
+    ends = starts[1:] + [len(caps)]
+    losses = [model(images[a:b].to(dev), tok.encode(list(caps[a:b])).ids.to(dev)).item() * (b - a) for a, b in zip(starts, ends)]
+    return sum(losses) / len(caps)
+
+# %% ../nbs/10_rerank.ipynb #a318228d
 def train_rerank(run:str|Path, # a run folder with tokenizer.json
                  train_ds, val_ds, # datasets of (image, caption)
                  cfg:RerankTrainConfig|None=None, # how to train (default `RerankTrainConfig()`)
@@ -123,7 +136,12 @@ def train_rerank(run:str|Path, # a run folder with tokenizer.json
     def step_fn(model, batch, learn):
         images, caps = batch
         return dict(loss=model(images, tok.encode(list(caps)).ids.to(images.device)))
-    stage_cbs = [Schedules(lr=sched_warmup_cos(cfg.lr, cfg.lr / 20, 0.05)), EMA(cfg.ema)]
+    vals = [val_ds[i] for i in range(min(cfg.eval_items, len(val_ds)))] # a fixed set: readings compare like with like
+    val_images, val_caps = torch.stack([x for x, _ in vals]), [c for _, c in vals]
+    def validate(learn):
+        with learn.ema_weights() as m: learn.last['val_loss'] = rerank_val_loss(m, tok, val_images, val_caps, cfg.batch_size)
+    stage_cbs = [Schedules(lr=sched_warmup_cos(cfg.lr, cfg.lr / 20, 0.05)), EMA(cfg.ema), EveryN(validate, cfg.eval_every, order=15),
+                 KeepBest('val_loss', cfg.patience)]
     model, learn = train_stage(run, 'rerank', net, step_fn, train_ds, opt, cfg, stage_cbs, resume, accelerator)
     if learn.is_main:
         acc = retrieval_accuracy(model, tok, val_ds)
