@@ -160,6 +160,7 @@ def to_rgb(img:Image.Image) -> Image.Image:
         return Image.alpha_composite(bg, img).convert('RGB')
     return img.convert('RGB')
 
+# %% ../nbs/01_data.ipynb #b99181db
 def resize_crop(img:Image.Image, size:int) -> Image.Image:
     "Resize the shorter side to `size` (bicubic), then crop the centre square."
     if img.size == (size, size): return img
