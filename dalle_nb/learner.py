@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from accelerate.utils import broadcast
 from safetensors.torch import save_file, load_file
 from .core import atomic_path, Config
-from .run import RunFolder, latest_checkpoint
+from .run import RunFolder
 
 # %% ../nbs/04_learner.ipynb #7c599f9b
 def sched_cos(start:float, end:float, pct_start:float=0., pct_end:float=1.) -> Callable:

@@ -154,7 +154,7 @@ def slug(text:str) -> str:
 def write_samples(out:str|Path, prompt:str, images:Tensor, scores:Tensor|None, seed:int|None=None) -> list[Path]:
     "One PNG per image, rows appended to `out/prompts.csv` (file,prompt,score), and a grid; existing files are kept."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    stem, k, files = f'{slug(prompt)}_s{seed}', 0, []
+    stem, files = f'{slug(prompt)}_s{seed}', []
     free = lambda name: next(out/f'{name}_{i:03d}.png' for i in itertools.count() if not (out/f'{name}_{i:03d}.png').exists())
     for img in images:
         f = free(stem); tensor_to_image(img).save(f); files.append(f)

@@ -1,7 +1,8 @@
 "The Gradio demo served by `dalle_nb demo RUN` as a user runs it: gradio_client calls, then a real headless chromium."
-import concurrent.futures as cf, os, re, shutil, socket, subprocess, sys, time, urllib.request
+import concurrent.futures as cf, os, re, shutil, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
+from browser import chromium, free_port
 
 EXE = shutil.which('dalle_nb') or str(Path(sys.executable).parent/'dalle_nb')
 ARTIFACTS = Path(__file__).parent/'artifacts'
@@ -26,8 +27,6 @@ def make_run(path:Path) -> Path:
     write_report(path)
     return path
 
-def free_port() -> int:
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
@@ -121,17 +120,10 @@ def test_20_concurrent_requests(client, server):
     assert all(len(g) == 2 for g, _ in results) and dt < 90
     assert after - before < 500 and again - after < 150, (before, after, again)
 
-def _chromium() -> str:
-    exe = shutil.which('chromium')
-    if exe: return exe
-    r = subprocess.run('apt-get update && apt-get install -y chromium', shell=True, capture_output=True, text=True, timeout=600)
-    exe = shutil.which('chromium')
-    if not exe: pytest.fail(f'chromium is missing and could not be installed (apt-get install -y chromium):\n{r.stdout[-1500:]}{r.stderr[-1500:]}')
-    return exe
 
 def test_browser_generates(server, tmp_path):
     "Headless chromium: type a prompt, click Generate, wait for the gallery's images; no request leaves the machine."
-    exe = _chromium()
+    exe = chromium()
     try: from playwright.sync_api import sync_playwright
     except ImportError: pytest.fail('playwright is missing: pip install playwright (the browser is Debian chromium, never downloaded)')
     url, *_ = server

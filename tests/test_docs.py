@@ -1,7 +1,8 @@
 "The offline docs site (`make docs`, tools/docs.py) for a few chapters, opened in a real headless chromium with no network."
-import re, shutil, subprocess, sys, time
+import re, subprocess, sys, time
 from pathlib import Path
 import pytest
+from browser import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).parent/'artifacts'
@@ -31,18 +32,10 @@ def test_pages_offline(site):
     assert '<script src="plotly.min.js"></script>' in masks and 'Plotly.newPlot' in masks
     assert 'nbdev_export' not in masks and '#| export' not in masks   # hidden cells left out, directives stripped
 
-def _chromium() -> str:
-    "Debian's chromium, installed with apt if missing (as tests/test_app.py does); never a downloaded browser."
-    exe = shutil.which('chromium')
-    if exe: return exe
-    r = subprocess.run('apt-get update && apt-get install -y chromium', shell=True, capture_output=True, text=True, timeout=600)
-    exe = shutil.which('chromium')
-    if not exe: pytest.fail(f'chromium is missing and could not be installed (apt-get install -y chromium):\n{r.stdout[-1500:]}{r.stderr[-1500:]}')
-    return exe
 
 def test_pages_draw_in_chromium(site):
     "Index and chapters in headless chromium: sidebar, an embedded image, plotly figures drawn, no request off the machine."
-    exe = _chromium()
+    exe = chromium()
     from playwright.sync_api import sync_playwright
     ARTIFACTS.mkdir(exist_ok=True)
     requests, errors = [], []

@@ -1,24 +1,15 @@
 """A chapter in JupyterLab (`make lab`) as a reader runs it: Run All Cells in headless chromium (Debian's, driven by
 playwright), the plotly figures and the mask explorer drawn, and the explorer answering a control."""
-import json, os, re, secrets, shutil, socket, subprocess, sys, time, urllib.request
+import json, os, re, secrets, shutil, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
+from browser import chromium, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).parent/'artifacts'
 CHAPTER = '06_masks'
 
-def free_port() -> int:
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
-def _chromium() -> str:
-    "Debian's chromium, installed with apt if missing (as tests/test_app.py does); never a downloaded browser."
-    exe = shutil.which('chromium')
-    if exe: return exe
-    r = subprocess.run('apt-get update && apt-get install -y chromium', shell=True, capture_output=True, text=True, timeout=600)
-    exe = shutil.which('chromium')
-    if not exe: pytest.fail(f'chromium is missing and could not be installed (apt-get install -y chromium):\n{r.stdout[-1500:]}{r.stderr[-1500:]}')
-    return exe
 
 @pytest.fixture(scope='module')
 def lab(tmp_path_factory):
@@ -58,7 +49,7 @@ def lab(tmp_path_factory):
 def test_lab_runs_chapter(lab, tmp_path):
     url, token, work = lab
     before = (ROOT/'nbs'/f'{CHAPTER}.ipynb').read_bytes()
-    exe = _chromium()
+    exe = chromium()
     from playwright.sync_api import sync_playwright
     ARTIFACTS.mkdir(exist_ok=True)
     outside, t0 = [], time.time()

@@ -1,7 +1,6 @@
 "The bundled trained run loads with today's code and still draws what its eval.json says: a change that breaks trained weights fails here."
 import json, math
 from pathlib import Path
-import pytest
 from dalle_nb.evaluate import eval_objects, shapes_accuracy
 from dalle_nb.sample import Run
 

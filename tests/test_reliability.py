@@ -1,7 +1,6 @@
 "Careless and hostile input, each once: every probe gets one line and exit status 2 (or a warning), and nothing saved is lost."
-import contextlib, io, json, os, pickle, shutil, socket, subprocess, sys, time
+import contextlib, io, json, os, pickle, shutil, socket, time
 from pathlib import Path
-import numpy as np
 import pytest
 from PIL import Image
 from dalle_nb.cli import main

@@ -1,0 +1,15 @@
+"What the browser tests share: Debian's chromium (installed with apt if missing, never a downloaded browser) and a free port."
+import shutil, socket, subprocess
+import pytest
+
+def chromium() -> str:
+    "The path of Debian's chromium, installed with apt if it is missing."
+    exe = shutil.which('chromium')
+    if exe: return exe
+    r = subprocess.run('apt-get update && apt-get install -y chromium', shell=True, capture_output=True, text=True, timeout=600)
+    exe = shutil.which('chromium')
+    if not exe: pytest.fail(f'chromium is missing and could not be installed (apt-get install -y chromium):\n{r.stdout[-1500:]}{r.stderr[-1500:]}')
+    return exe
+
+def free_port() -> int:
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
