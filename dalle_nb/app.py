@@ -147,6 +147,18 @@ def training_views(path:str|Path) -> tuple[list, pd.DataFrame|None, str]:
     return figs, table, '\n'.join(f'- {t}' for t in notes)
 
 # %% ../nbs/13_app.ipynb #c024bec5
+def _numbers_only(*comps):
+    "Make each Slider (and Number) refuse, by its label, an API input that is not a finite number (a Number may be empty)."
+    for c in comps:
+        def pre(payload, _c=c, _pre=c.preprocess):
+            if payload is None and not isinstance(_c, gr.Slider): return _pre(payload)
+            if isinstance(payload, bool) or not isinstance(payload, (int, float)) or payload != payload:
+                raise gr.Error(f'{_c.label}: {str(payload)[:40]!r} is not a number', print_exception=False)
+            return _pre(payload)
+        c.preprocess = pre
+    return comps
+
+# %% ../nbs/13_app.ipynb #c1011143
 def _generate_tab(run:Run):
     "The Generate tab: a prompt and the sampling controls, and a gallery of the images kept."
     has_rr = run.reranker is not None
@@ -169,11 +181,11 @@ def _generate_tab(run:Run):
             items, msg = generate_images(run, *a)
             for line in msg.splitlines()[1:] if items else [msg]: gr.Warning(line.removeprefix('- note: ').replace('**', ''))
             return items, msg
-        ins = [prompt, n, temperature, top_k, guidance, rerank, seed]
+        ins = [prompt, *_numbers_only(n, temperature, top_k, guidance, rerank, seed)]
         go_btn.click(_generate, ins, [gallery, gen_msg], api_name='generate')
         prompt.submit(_generate, ins, [gallery, gen_msg], api_name=False)
 
-# %% ../nbs/13_app.ipynb #c1011143
+# %% ../nbs/13_app.ipynb #f4f0baa0
 def _reconstruct_tab(run:Run):
     "The Reconstruct tab: an uploaded image through the dVAE and back."
     with gr.Tab('Reconstruct'):
@@ -200,7 +212,7 @@ def _masks_tab(demo:gr.Blocks):
         mask_msg = gr.Markdown()
         with gr.Row(): mask_plot, query_plot = gr.Plot(label='mask'), gr.Plot(label='what the query sees')
         reach_plot = gr.Plot(label='reach through the layers')
-        m_ins, m_outs = [kind, text_len, grid, kernel, query, layers], [mask_plot, query_plot, reach_plot, mask_msg]
+        m_ins, m_outs = [kind, *_numbers_only(text_len, grid, kernel, query, layers)], [mask_plot, query_plot, reach_plot, mask_msg]
         for c in m_ins: c.change(mask_views, m_ins, m_outs, api_name=False)
         gr.Button('Draw').click(mask_views, m_ins, m_outs, api_name='masks')
         demo.load(mask_views, m_ins, m_outs, api_name=False)

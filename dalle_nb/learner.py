@@ -8,7 +8,7 @@ __all__ = ['sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_
            'train_stage']
 
 # %% ../nbs/04_learner.ipynb #80986748
-import copy, dataclasses, json, math, os, re, shutil, time, warnings
+import copy, dataclasses, errno, json, math, os, re, shutil, time, warnings
 from contextlib import contextmanager
 from fastcore.basics import patch
 from pathlib import Path
@@ -77,7 +77,7 @@ def step_loader(ds, # a map-style dataset
 
 # %% ../nbs/04_learner.ipynb #c45b8611
 class Callback:
-    "Base class: override any of `before_fit`, `before_step`, `after_step`, `after_fit`."
+    "Base class: override any of `before_fit`, `before_step`, `after_step`, `after_fit`; `after_error` when the loop raises."
     order = 0
 
 class Schedules(Callback):
@@ -172,6 +172,7 @@ class Progress(Callback):
         self.bar.update(1 if learn.budget is None else round(learn.elapsed) - self.bar.n)
         if learn.step % self.every == 0: self.bar.set_postfix(loss=f"{learn.last['loss']:.4f}", refresh=False)
     def after_fit(self, learn): self.bar.close()
+    def after_error(self, learn): self.bar.close() # now, so the error is the last line and not drawn over by the bar at exit
 
 class Checkpoint(Callback):
     "Every `every` steps, `accelerator.save_state` into a temp folder then rename it to `step_NNNNNNN`; keep the last `keep`."
@@ -316,12 +317,14 @@ def fit(self:Learner, resume:bool|str|Path=False # True: newest checkpoint in th
     if resume: self.load_checkpoint(resume)
     self._cb('before_fit')
     batches, since, elapsed0 = self._batches(), time.perf_counter(), self.elapsed
-    while not self.done:
-        batch = self._to_device(next(batches))
-        self._cb('before_step')
-        self.one_step(batch)
-        self._tick(since, elapsed0)
-        self._cb('after_step')
+    try:
+        while not self.done:
+            batch = self._to_device(next(batches))
+            self._cb('before_step')
+            self.one_step(batch)
+            self._tick(since, elapsed0)
+            self._cb('after_step')
+    except BaseException: self._cb('after_error'); raise
     self._cb('after_fit')
     self.accelerator.wait_for_everyone()
     return self
@@ -337,20 +340,34 @@ def save_checkpoint(self:Learner, folder, keep:int=2):
     folder = Path(folder); final = folder/f'step_{self.step:07d}'; tmp = folder/f'.tmp_step_{self.step:07d}'
     if self.is_main and tmp.exists(): shutil.rmtree(tmp)
     self.accelerator.wait_for_everyone()
-    self.accelerator.save_state(str(tmp))
-    tensors, values = {}, {}
-    for name, obj in self._stateful():
-        for k, v in obj.state_dict().items():
-            if isinstance(v, Tensor): tensors[f'{name}.{k}'] = v.detach().cpu().contiguous()
-            else: values[f'{name}.{k}'] = v
-    r = self.accelerator.process_index # each process's own: a `CodeCache` holds its rank's images
-    save_file(tensors, str(tmp/f'state_{r}.safetensors')); (tmp/f'state_{r}.json').write_text(json.dumps(values, indent=1))
+    try:
+        self.accelerator.save_state(str(tmp))
+        tensors, values = {}, {}
+        for name, obj in self._stateful():
+            for k, v in obj.state_dict().items():
+                if isinstance(v, Tensor): tensors[f'{name}.{k}'] = v.detach().cpu().contiguous()
+                else: values[f'{name}.{k}'] = v
+        r = self.accelerator.process_index # each process's own: a `CodeCache` holds its rank's images
+        save_file(tensors, str(tmp/f'state_{r}.safetensors')); (tmp/f'state_{r}.json').write_text(json.dumps(values, indent=1))
+    except Exception as e: raise _save_failed(folder, tmp, e) from e
     self.accelerator.wait_for_everyone()
     if self.is_main:
         if final.exists(): shutil.rmtree(final)
         os.replace(tmp, final)
         for old in sorted(folder.glob('step_*'))[:-keep]: shutil.rmtree(old)
     self.accelerator.wait_for_everyone()
+
+def _save_failed(folder:Path, tmp:Path, e:Exception) -> OSError:
+    "A failed save (a full disk shows as torch's `unexpected pos` or safetensors' error as often as ENOSPC): remove the half-written folder, and say where, how much space is left and which checkpoint still holds."
+    shutil.rmtree(tmp, ignore_errors=True) # frees what it took, so the logs and the next try have room
+    try: free = shutil.disk_usage(folder).free
+    except OSError: free = None
+    full = isinstance(e, OSError) and e.errno == errno.ENOSPC or free is not None and free < 64 * 2**20
+    kept = sorted(folder.glob('step_*'))
+    return OSError(errno.ENOSPC if full else getattr(e, 'errno', None) or errno.EIO,
+                   f'could not write checkpoint {tmp.name[5:]} in {folder}' + (' (disk full' if full else ' (') +
+                   (f', {free / 2**20:.1f} MB free)' if free is not None else ')') + f': {type(e).__name__}: {str(e)[:200]}; '
+                   + (f'the last checkpoint, {kept[-1].name}, is intact: free some space and resume' if kept else 'there is no earlier checkpoint'))
 
 @patch
 def _stateful(self:Learner):

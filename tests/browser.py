@@ -1,5 +1,5 @@
-"What the browser tests share: Debian's chromium (installed with apt if missing, never a downloaded browser) and a free port."
-import shutil, socket, subprocess
+"What the browser tests share: Debian's chromium, installed with apt if missing, never a downloaded browser."
+import shutil, subprocess
 import pytest
 
 def chromium() -> str:
@@ -10,6 +10,3 @@ def chromium() -> str:
     exe = shutil.which('chromium')
     if not exe: pytest.fail(f'chromium is missing and could not be installed (apt-get install -y chromium):\n{r.stdout[-1500:]}{r.stderr[-1500:]}')
     return exe
-
-def free_port() -> int:
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]

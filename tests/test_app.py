@@ -2,9 +2,9 @@
 import concurrent.futures as cf, os, re, shutil, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
-from browser import chromium, free_port
+from browser import chromium
+from demo_server import EXE, demo_server, rss_mb as _rss
 
-EXE = shutil.which('dalle_nb') or str(Path(sys.executable).parent/'dalle_nb')
 ARTIFACTS = Path(__file__).parent/'artifacts'
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync', '--no-first-run']
@@ -30,27 +30,13 @@ def make_run(path:Path) -> Path:
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
-    "`dalle_nb demo RUN --port P` in a subprocess; yields (url, run folder)."
+    "`dalle_nb demo RUN --port P` in a subprocess; yields (url, run folder, server pid)."
     tmp = tmp_path_factory.mktemp('app')
     run = make_run(tmp/'run')
-    env = dict(os.environ, OMP_NUM_THREADS='1', GRADIO_ANALYTICS_ENABLED='False', GRADIO_TEMP_DIR=str(tmp/'gradio'),
-               NO_PROXY='127.0.0.1,localhost', no_proxy='127.0.0.1,localhost')
-    port = free_port()
-    log = open(tmp/'server.log', 'w+')
-    p = subprocess.Popen([EXE, 'demo', str(run), '--port', str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
-    url, t0 = None, time.time()
-    while time.time() - t0 < 90 and url is None:
-        if p.poll() is not None: break
-        time.sleep(0.5); log.seek(0)
-        m = re.search(r'dalle_nb demo: (http://\S+)', log.read())
-        url = m and m.group(1)
-    if url is None:
-        p.kill(); log.seek(0); pytest.fail(f'the demo did not start within 90 s:\n{log.read()[-3000:]}')
-    print(f'demo at {url} (took {time.time() - t0:.1f} s)')
-    yield url.rstrip('/'), run, p.pid
-    p.terminate()
-    try: p.wait(10)
-    except subprocess.TimeoutExpired: p.kill()
+    try: ctx = demo_server(run, tmp); url, pid, _ = ctx.__enter__()
+    except RuntimeError as e: pytest.fail(str(e))
+    yield url, run, pid
+    ctx.__exit__(None, None, None)
 
 @pytest.fixture(scope='module')
 def client(server):
@@ -110,7 +96,7 @@ def test_20_concurrent_requests(client, server):
     def one(p):
         c = Client(server[0], verbose=False, download_files=False)
         return c.predict(p, 2, 1.0, 0, 1.0, 4, 0, api_name='/generate')
-    def rss_mb(): return int(re.search(r'VmRSS:\s+(\d+)', Path(f'/proc/{server[2]}/status').read_text()).group(1)) / 1024
+    def rss_mb(): return _rss(server[2])
     before, t0 = rss_mb(), time.time()
     with cf.ThreadPoolExecutor(20) as ex: results = list(ex.map(one, prompts))
     dt, after = time.time() - t0, rss_mb()

@@ -3,7 +3,8 @@ playwright), the plotly figures and the mask explorer drawn, and the explorer an
 import json, os, re, secrets, shutil, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
-from browser import chromium, free_port
+from browser import chromium
+from demo_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).parent/'artifacts'
