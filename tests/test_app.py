@@ -1,5 +1,5 @@
 "The Gradio demo served by `dalle_nb demo RUN` as a user runs it: gradio_client calls, then a real headless chromium."
-import concurrent.futures as cf, os, re, shutil, subprocess, sys, time, urllib.request
+import concurrent.futures as cf, re, subprocess, time, urllib.request
 from pathlib import Path
 import pytest
 from browser import chromium
