@@ -122,7 +122,8 @@ def cmd_demo(args):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         demo, _ = launch_demo(run.path, host=args.host, port=args.port, concurrency=args.concurrency, auth=tuple(auth.split(':', 1)) if auth else None, block=False)
-    for w in caught: print(f'warning: {w.message}', file=sys.stderr)
+    for w in caught: # ours (the address, the password), not the libraries' resource warnings
+        if w.category is UserWarning: print(f'warning: {w.message}', file=sys.stderr)
     demo.block_thread() # until Ctrl+C
 
 def _writable(folder) -> Path:
