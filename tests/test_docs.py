@@ -49,6 +49,8 @@ def test_pages_draw_in_chromium(site):
         nav = page.locator('nav.docs-sidebar li a').all_inner_texts()
         assert nav[0] == 'Home' and '06_masks' in nav and len(nav) == 1 + len(list((ROOT/'nbs').glob('[0-9]*.ipynb'))), nav
         assert page.locator('main h1').first.inner_text().startswith('dalle_nb')
+        index_images = page.evaluate("[...document.querySelectorAll('main img')].filter(i => i.complete && i.naturalWidth > 0).length")
+        assert index_images >= 3, f'the README\'s pictures of the bundled run: {index_images} drawn'
         page.screenshot(path=str(ARTIFACTS/'docs_index.png'))
         page.locator('nav.docs-sidebar a', has_text='06_masks').click()   # the sidebar leads to the chapter
         page.wait_for_url('**/06_masks.html')

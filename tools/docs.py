@@ -197,6 +197,16 @@ def link_chapters(page:str) -> str:
     return re.sub(rf'<code>({stems})(?:\.ipynb)?</code>', r'<a href="\1.html"><code>\1</code></a>', page) if stems else page
 
 # ----------------------------------------------------------------------------------------------------------- pages
+def embed_repo_images(nb, base:Path):
+    "Markdown images outside `nbs/` (the README's, `../data/...`) as data URIs: nbconvert embeds only files under the notebook's folder."
+    import base64, mimetypes
+    def data_uri(m):
+        f = (base/m.group(2)).resolve()
+        if not f.is_file(): return m.group(0)
+        return f'![{m.group(1)}](data:{mimetypes.guess_type(f.name)[0] or "image/png"};base64,{base64.b64encode(f.read_bytes()).decode()})'
+    for c in nb.cells:
+        if c.cell_type == 'markdown': c.source = re.sub(r'!\[([^\]]*)\]\((\.\./[^)\s]+)\)', data_uri, c.source)
+
 def build_page(path:Path, out:Path, timeout:int) -> tuple[str, float, str]:
     "Execute one notebook and write its page; returns (stem, seconds, error or '')."
     import nbformat
@@ -210,7 +220,7 @@ def build_page(path:Path, out:Path, timeout:int) -> tuple[str, float, str]:
     except CellExecutionError as e: return stem, time.time() - t0, re.sub(r'\x1b\[[0-9;]*m', '', str(e))[-3000:]
     except Exception as e: return stem, time.time() - t0, f'{type(e).__name__}: {e}'
     needs_plotly = static_outputs(nb)
-    trim(nb)
+    trim(nb); embed_repo_images(nb, path.parent)
     exp = HTMLExporter(template_name='lab', extra_loaders=[DictLoader({'docs.html.j2': TEMPLATE})], template_file='docs.html.j2',
                        embed_images=True, exclude_anchor_links=False)
     title = describe(path)[0]
