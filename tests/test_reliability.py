@@ -85,3 +85,23 @@ def test_demo_beyond_loopback_warns(run):
             with pytest.raises(urllib.error.HTTPError) as e: urllib.request.urlopen(url.replace('0.0.0.0', '127.0.0.1') + path, timeout=30)
             assert e.value.code == 401
     finally: demo.close()
+
+def test_demo_leaves_no_temp_files(run, tmp_path):
+    "Stopped with Ctrl+C after serving images, the demo removes the temp folder it made for them."
+    import signal, subprocess, re as _re
+    from gradio_client import Client
+    from demo_server import EXE, free_port
+    env = {k: v for k, v in os.environ.items() if k != 'GRADIO_TEMP_DIR'} | dict(TMPDIR=str(tmp_path), OMP_NUM_THREADS='1', NO_PROXY='127.0.0.1')
+    p = subprocess.Popen([EXE, 'demo', str(run), '--port', str(free_port())], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    try:
+        line = ''
+        for _ in range(200):
+            line = p.stdout.readline()
+            if 'dalle_nb demo:' in line or p.poll() is not None: break
+        url = _re.search(r'(http://\S+)', line).group(1)
+        Client(url, verbose=False).predict('a small red circle in the top left', 2, 0.5, 0, 2, 4, 0, api_name='/generate')
+        assert list(tmp_path.glob('dalle_nb_gradio_*/**/*.png')) or list(tmp_path.glob('dalle_nb_gradio_*/*')), 'served images are written there'
+        p.send_signal(signal.SIGINT); p.wait(30)
+    finally:
+        if p.poll() is None: p.kill()
+    assert not list(tmp_path.glob('dalle_nb_gradio_*')), list(tmp_path.iterdir())
