@@ -131,8 +131,8 @@ def sample(self:Run, prompt:str, n:int=4, # images to keep
            temperature:float=TEMPERATURE, top_k:int|None=None, top_p:float|None=None, guidance_scale:float=GUIDANCE,
            seed:int|None=0) -> tuple[Tensor, Tensor|None]:
     "The best `n` of `rerank` images for `prompt`, (n, 3, H, W) in [0, 1], and their scores (None without a reranker)."
-    m = max(n, rerank or n)
-    check_sampling(m, temperature, top_k, top_p, guidance_scale, seed)
+    if n < 1: raise ValueError(f'n must be at least 1, not {n}')
+    m = max(n, rerank or n) # `generate` checks every argument before drawing
     text = self.encode_prompt(prompt)
     codes = generate(self.prior, text, m, temperature, top_k, top_p, guidance_scale, seed)
     images = self.dvae.decode(codes).cpu()
