@@ -105,3 +105,13 @@ def test_demo_leaves_no_temp_files(run, tmp_path):
     finally:
         if p.poll() is None: p.kill()
     assert not list(tmp_path.glob('dalle_nb_gradio_*')), list(tmp_path.iterdir())
+
+def test_resume_past_a_truncated_checkpoint(tmp_path):
+    "The newest checkpoint's weights cut short (a crash mid-write outside the rename): resume warns and goes on from the one before."
+    out, args = tmp_path/'r', ['--data', 'shapes', '--batch-size', '4', '--checkpoint-every', '2', '--mixed-precision', 'no']
+    assert cli('train-dvae', '--out', out, '--steps', '4', *args)[0] == 0
+    f = out/'dvae'/'checkpoints'/'step_0000004'/'model.safetensors'; f.write_bytes(f.read_bytes()[:100])
+    with pytest.warns(UserWarning, match='skipped step_0000004'):
+        code, err = cli('train-dvae', '--out', out, '--steps', '6', *args, '--resume')
+    assert code == 0, err
+    assert json.loads((out/'dvae'/'trained.json').read_text())['updates'] == 6
