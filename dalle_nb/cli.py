@@ -8,7 +8,7 @@ __all__ = ['add_config_args', 'config_from_args', 'cmd_data_shapes', 'cmd_encode
            'main']
 
 # %% ../nbs/14_cli.ipynb #6d6f1614
-import argparse, dataclasses, os, sys, tempfile, warnings
+import argparse, dataclasses, os, signal, sys, tempfile, warnings
 from pathlib import Path
 from tqdm.auto import tqdm
 from .core import Config
@@ -124,6 +124,7 @@ def cmd_demo(args):
         demo, _ = launch_demo(run.path, host=args.host, port=args.port, concurrency=args.concurrency, auth=tuple(auth.split(':', 1)) if auth else None, block=False)
     for w in caught: # ours (the address, the password), not the libraries' resource warnings
         if w.category is UserWarning: print(f'warning: {w.message}', file=sys.stderr)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0)) # stopped by a service manager: exit cleanly, as on Ctrl+C (its temp folder removed)
     demo.block_thread() # until Ctrl+C
 
 def _writable(folder) -> Path:

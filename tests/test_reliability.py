@@ -87,7 +87,7 @@ def test_demo_beyond_loopback_warns(run):
     finally: demo.close()
 
 def test_demo_leaves_no_temp_files(run, tmp_path):
-    "Stopped with Ctrl+C after serving images, the demo removes the temp folder it made for them."
+    "Stopped (SIGTERM, as a service manager stops it; Ctrl+C takes the same path) after serving images, the demo removes the temp folder it made for them."
     import signal, subprocess, re as _re
     from gradio_client import Client
     from demo_server import EXE, free_port
@@ -101,7 +101,7 @@ def test_demo_leaves_no_temp_files(run, tmp_path):
         url = _re.search(r'(http://\S+)', line).group(1)
         Client(url, verbose=False).predict('a small red circle in the top left', 2, 0.5, 0, 2, 4, 0, api_name='/generate')
         assert list(tmp_path.glob('dalle_nb_gradio_*/**/*.png')) or list(tmp_path.glob('dalle_nb_gradio_*/*')), 'served images are written there'
-        p.send_signal(signal.SIGINT); p.wait(30)
+        p.send_signal(signal.SIGTERM); p.wait(30)
     finally:
         if p.poll() is None: p.kill()
     assert not list(tmp_path.glob('dalle_nb_gradio_*')), list(tmp_path.iterdir())
