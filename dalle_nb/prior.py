@@ -9,6 +9,7 @@ __all__ = ['PriorConfig', 'KVCache', 'Block', 'Prior', 'count_parameters']
 import dataclasses, functools, math
 import torch
 import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
 from torch import nn, Tensor
 from fastcore.basics import patch
 from .core import Config, Pretrained
@@ -32,6 +33,7 @@ class PriorConfig(Config):
     conv_kernel: int = 11 # kernel of the convolutional mask (paper: 11)
     dropout: float = 0.0 # dropout on attention and MLP outputs
     caption_dropout: float = 0.1 # training: chance a caption is replaced by all pad tokens (enables guidance)
+    checkpoint_blocks: bool = False # training: recompute each block's activations in the backward pass (`torch.utils.checkpoint`), trading compute for memory
     presets = {
         'tiny': dict(dim=64, head_dim=32, mlp_mult=2), # narrow, with a half-width MLP: more updates in the quickstart's minutes (`08_train_prior`)
         'emoji': dict(text_len=24, dim=256, heads=4, depth=8, conv_kernel=5),
@@ -167,7 +169,8 @@ def forward(self:Prior, text:Tensor, # (B, text_len) token ids
     c = self.config
     x = torch.cat([self.embed_text(text), self.embed_image(image.flatten(1))], 1) # (B, L, dim)
     x = torch.cat([self.start.expand(x.shape[0], 1, -1).to(x.dtype), x[:, :-1]], 1) # shift right
-    for blk in self.blocks: x = blk(x)
+    ckpt = self.training and c.checkpoint_blocks and torch.is_grad_enabled() # keep only each block's input; rerun the block in backward
+    for blk in self.blocks: x = checkpoint(blk, x, use_reentrant=False) if ckpt else blk(x)
     x = self.ln_f(x)
     return self.text_head(x[:, :c.text_len]), self.image_head(x[:, c.text_len:])
 
