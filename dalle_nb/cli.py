@@ -104,14 +104,12 @@ def cmd_sample(args):
     print(f'wrote {len(files)} images for {args.prompt!r} to {args.out} (prompts.csv, grid)')
 
 def cmd_eval(args):
-    "Evaluate a trained run into RUN/eval.json."
-    from dalle_nb.evaluate import evaluate_run, eval_table
-    from dalle_nb.sample import Run
-    run = Run(args.run)
-    cfg, _, val = _pipeline(RunFolder(run.path), None)
-    res = evaluate_run(run, val, prompts=(cfg.eval_prompts if cfg.data == 'shapes' else 0) if args.prompts is None else args.prompts, seed=args.seed,
-                       captions=cfg.eval_captions if args.captions is None else args.captions)
-    print(eval_table(res)); print(f'written to {run.path/"eval.json"}')
+    "Evaluate a trained run into RUN/eval.json, as the quickstart's evaluation stage does."
+    from dalle_nb.pipeline import stage_eval
+    run = RunFolder(args.run).require('tokenizer', 'dvae', 'prior')
+    cfg, train, val = _pipeline(run, None)
+    cfg = dataclasses.replace(cfg, seed=args.seed, **_given(eval_prompts=args.prompts, eval_captions=args.captions))
+    print(f'written to {stage_eval(run.path, cfg, train, val)}')
 
 def cmd_demo(args):
     "Serve the Gradio demo of a run folder and print its URL."
