@@ -2,12 +2,10 @@
 import concurrent.futures as cf, re, subprocess, time, urllib.request
 from pathlib import Path
 import pytest
-from browser import chromium
+from browser import open_page
 from demo_server import EXE, demo_server, rss_mb as _rss
 
 ARTIFACTS = Path(__file__).parent/'artifacts'
-CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-                  '--disable-component-update', '--disable-sync', '--no-first-run']
 
 def make_run(path:Path) -> Path:
     "A run folder from untrained parts (as in 09_sample), with fake training curves and evaluation."
@@ -109,7 +107,6 @@ def test_20_concurrent_requests(client, server):
 
 def test_browser_generates(server, tmp_path):
     "Headless chromium: type a prompt, click Generate, wait for the gallery's images; no request leaves the machine."
-    exe = chromium()
     try: from playwright.sync_api import sync_playwright
     except ImportError: pytest.fail('playwright is missing: pip install playwright (the browser is Debian chromium, never downloaded)')
     url, *_ = server
@@ -117,9 +114,7 @@ def test_browser_generates(server, tmp_path):
     shot = ARTIFACTS/'demo_generate.png'
     outside = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(str(tmp_path/'profile'), executable_path=exe, headless=True,
-                                                        args=CHROMIUM_FLAGS, viewport={'width': 1280, 'height': 1100})
-        page = browser.new_page()
+        browser, page = open_page(pw, tmp_path/'profile', viewport={'width': 1280, 'height': 1100})
         page.on('request', lambda r: outside.append(r.url) if not re.match(r'(https?|wss?)://(127\.0\.0\.1|localhost)[:/]|data:|blob:', r.url) else None)
         page.goto(url, wait_until='networkidle', timeout=60_000)
         page.locator('#prompt textarea').fill('a large green circle in the center')

@@ -2,7 +2,7 @@
 import re, subprocess, sys, time
 from pathlib import Path
 import pytest
-from browser import chromium
+from browser import FLAGS, chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).parent/'artifacts'
@@ -41,7 +41,7 @@ def test_pages_draw_in_chromium(site):
     requests, errors = [], []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, headless=True,
-                                     args=['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'])
+                                     args=FLAGS)
         page = browser.new_page(viewport={'width': 1280, 'height': 900})
         page.on('request', lambda r: requests.append(r.url))
         page.on('pageerror', lambda e: errors.append(str(e)))

@@ -3,7 +3,7 @@ playwright), the plotly figures and the mask explorer drawn, and the explorer an
 import json, os, re, secrets, shutil, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
-from browser import chromium
+from browser import open_page
 from demo_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +18,10 @@ def lab(tmp_path_factory):
     nothing in nbs/ or dalle_nb/ is written), its config, data, runtime and settings dirs and HOME in a temp dir."""
     tmp = tmp_path_factory.mktemp('lab')
     work = tmp/'work'; (work/'nbs').mkdir(parents=True)
-    shutil.copy(ROOT/'nbs'/f'{CHAPTER}.ipynb', work/'nbs')
+    nb = json.loads((ROOT/'nbs'/f'{CHAPTER}.ipynb').read_text())
+    # nbdev_clean stores no kernelspec, so Lab would ask for one in a dialog; the copy names the default kernel instead.
+    nb['metadata']['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
+    (work/'nbs'/f'{CHAPTER}.ipynb').write_text(json.dumps(nb))
     shutil.copy(ROOT/'settings.ini', work)
     settings = tmp/'settings'/'@jupyterlab'/'apputils-extension'; settings.mkdir(parents=True)
     (settings/'notification.jupyterlab-settings').write_text(json.dumps({'fetchNews': 'false', 'checkForUpdates': False}))
@@ -42,40 +45,43 @@ def lab(tmp_path_factory):
                 p.kill(); log.seek(0); pytest.fail(f'jupyter-lab did not start within 60 s:\n{log.read()[-3000:]}')
             time.sleep(0.5)
     print(f'jupyter-lab at {url} (took {time.time() - t0:.1f} s)')
-    yield url, token, work
+    yield url, token, work, lambda: (log.seek(0), log.read()[-3000:])[1]
     p.terminate()   # the server shuts its kernels down on SIGTERM
     try: p.wait(20)
     except subprocess.TimeoutExpired: p.kill()
 
 def test_lab_runs_chapter(lab, tmp_path):
-    url, token, work = lab
+    url, token, work, lab_log = lab
     before = (ROOT/'nbs'/f'{CHAPTER}.ipynb').read_bytes()
-    exe = chromium()
     from playwright.sync_api import sync_playwright
     ARTIFACTS.mkdir(exist_ok=True)
     outside, t0 = [], time.time()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(
-            str(tmp_path/'profile'), executable_path=exe, headless=True, viewport={'width': 1400, 'height': 1000},
-            args=['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'])
-        page = browser.new_page()
+        browser, page = open_page(pw, tmp_path/'profile', viewport={'width': 1400, 'height': 1000})
         def route(r):   # nothing leaves the machine: a request elsewhere is recorded and refused
             if re.match(r'(https?|wss?)://(127\.0\.0\.1|localhost)[:/]|data:|blob:', r.request.url): return r.continue_()
             outside.append(r.request.url); r.abort()
         page.route('**/*', route)
         page.goto(f'{url}/lab/tree/{CHAPTER}.ipynb?token={token}', wait_until='domcontentloaded', timeout=60_000)
         page.locator('.jp-NotebookPanel .jp-Cell').first.wait_for(state='visible', timeout=60_000)
-        # The notebooks carry no kernelspec (nbdev_clean): Lab asks for a kernel first; its default is python3.
-        try:
-            page.locator('.jp-Dialog').wait_for(state='visible', timeout=10_000)
-            page.locator('.jp-Dialog .jp-mod-accept').click()
-            page.locator('.jp-Dialog').wait_for(state='detached', timeout=10_000)
-        except Exception: pass   # no dialog: a kernel was started without asking
-        page.locator('.lm-MenuBar-itemLabel', has_text=re.compile(r'^Run$')).click()
-        page.locator('.lm-Menu-itemLabel', has_text=re.compile(r'^Run All Cells$')).click()
-        page.wait_for_function("""() => {
+        def done(what, js, timeout_s, arg=None):   # wait for `js`; on a timeout, fail with the page and the server's log
+            try: page.wait_for_function(js, arg=arg, timeout=timeout_s*1000, polling=500)
+            except Exception as e:
+                page.screenshot(path=str(ARTIFACTS/'lab-failed.png'))
+                prompts = page.locator('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt').all_text_contents()
+                pytest.fail(f'{what} not within {timeout_s} s ({type(e).__name__}); prompts {prompts}; '
+                            f'screenshot tests/artifacts/lab-failed.png; jupyter-lab log:\n{lab_log()}')
+        # The kernel is ready when the page's status bar shows it idle.
+        done('kernel idle', "() => /ipykernel\\) \\| Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent || '')", 180)
+        for attempt in range(3):   # a Run All sent while the page still settles its kernel connection can be dropped
+            page.locator('.lm-MenuBar-itemLabel', has_text=re.compile(r'^Run$')).click()
+            page.locator('.lm-Menu-itemLabel', has_text=re.compile(r'^Run All Cells$')).click()
+            try: page.wait_for_function("""() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]
+                                              .some(e => /\\[(\\*|\\d+)\\]:/.test(e.textContent))""", timeout=20_000, polling=250); break
+            except Exception: print(f'Run All Cells did not start (try {attempt + 1})')
+        done('Run All Cells', """() => {
             const p = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());
-            return p.length > 0 && p.every(t => /^\\[\\d+\\]:$/.test(t)); }""", timeout=90_000, polling=500)
+            return p.length > 0 && p.every(t => /^\\[\\d+\\]:$/.test(t)); }""", 240)
         ran = time.time() - t0
         errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] .jp-RenderedText:has-text("Error")').count()
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 12", timeout=30_000)
