@@ -46,6 +46,7 @@ def test_fsdp_matches_ddp(tmp_path):
     assert list(val['fsdp'].index) == [5, 10, 15, 20] and (val['fsdp'] - val['ddp']).abs().max() < ATOL
     assert list(loss['ddp'].index) == list(loss['fsdp'].index) == list(range(1, 21)) == list(loss['resumed'].index)
     dloss = (loss['ddp'] - loss['fsdp']).abs().max(); assert dloss < ATOL, dloss
+    assert ((metrics['ddp'].grad_norm - metrics['fsdp'].grad_norm).abs() / metrics['ddp'].grad_norm).max() < 1e-4 # clipped at 4 from the sharded gradients
     assert (loss['ddp'].iloc[0] - loss['ddp'].iloc[-1]) > 0.1 # it learned: the comparison is not of a model standing still
     final = {m: load_file(str(tmp_path/f'{m}_final.safetensors')) for m in ('ddp', 'fsdp', 'resumed')}
     exported = {m: load_file(str(tmp_path/m/'prior'/'model.safetensors')) for m in ('ddp', 'fsdp', 'resumed')}
