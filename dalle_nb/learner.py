@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MIXED_PRECISION', 'sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_loader', 'Callback',
            'Schedules', 'EMA', 'KeepBest', 'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'native_bf16', 'Learner',
-           'TrainConfig', 'train_stage']
+           'fsdp_accelerator', 'TrainConfig', 'train_stage']
 
 # %% ../nbs/04_learner.ipynb #80986748
 import copy, dataclasses, errno, json, math, os, re, shutil, time, warnings
@@ -18,9 +18,10 @@ import pandas as pd
 import torch
 from torch import nn, Tensor
 from torch.utils.data import DataLoader, Sampler
-from accelerate import Accelerator
+from accelerate import Accelerator, PartialState
 from tqdm.auto import tqdm
-from accelerate.utils import broadcast
+from accelerate.utils import broadcast, DistributedType, FullyShardedDataParallelPlugin
+from torch.distributed.tensor import DTensor
 from safetensors.torch import save_file, load_file
 from .core import atomic_path, Config
 from .run import RunFolder
@@ -96,7 +97,7 @@ class EMA(Callback):
     order = 10
     def __init__(self, decay:float=0.999, every:int=1): self.decay, self.every, self.shadow, self.n = decay, every, None, 0
     def before_fit(self, learn):
-        if self.shadow is None: self.shadow = {k: v.detach().clone() for k, v in learn.unwrapped.state_dict().items()}
+        if self.shadow is None: self.shadow = {k: v.detach().clone() for k, v in learn.local_state().items()}
     def after_step(self, learn):
         if not learn.last_ok: return
         self.n += 1
@@ -104,7 +105,7 @@ class EMA(Callback):
         k = self.n // self.every
         d = min(self.decay, (1 + k) / (10 + k))
         with torch.no_grad():
-            for name, v in learn.unwrapped.state_dict().items():
+            for name, v in learn.local_state().items():
                 s = self.shadow[name]
                 if s.is_floating_point(): s.lerp_(v.detach(), 1 - d)
                 else: s.copy_(v)
@@ -120,7 +121,7 @@ class KeepBest(Callback):
         if (v := learn.last.get(self.metric)) is None: return # `learn.last` is this update's: the metric is there when it was read
         if v < self.best:
             self.best, self.best_step, self.bad = v, learn.step, 0
-            with learn.ema_weights() as m: self.weights = {k: t.detach().clone() for k, t in m.state_dict().items()}
+            with learn.ema_weights(): self.weights = {k: t.detach().clone() for k, t in learn.local_state().items()}
             learn.last['best_step'] = learn.step
         else:
             self.bad += 1
@@ -218,6 +219,9 @@ class Learner:
         self.mixed_precision = mixed_precision
         if mixed_precision == 'bf16' and self.accelerator.device.type == 'cpu' and not native_bf16():
             warnings.warn("bf16 autocast on this CPU is emulated (it has neither AVX512-BF16 nor AMX): updates run several times slower than with mixed_precision='no'", stacklevel=2)
+        self.sharded = self.accelerator.distributed_type == DistributedType.FSDP # each process holds a shard of the weights (see "Sharded training")
+        # to export: a copy of the module with its parameters on the meta device (no memory), the full weights assigned to it then
+        if self.sharded: self.blueprint = copy.deepcopy(model, {id(p): nn.Parameter(torch.empty_like(p, device='meta'), p.requires_grad) for p in model.parameters()})
         self.model, self.opt = self.accelerator.prepare(model, opt)
         self.step_fn, self.total_steps, self.budget, self.clip = step_fn, total_steps, budget, clip
         self.train_dl = train_dl
@@ -290,7 +294,7 @@ def one_step(self:Learner, batch):
         if self.accelerator.sync_gradients: # every step, unless accumulating
             params = [p for p in self.model.parameters() if p.grad is not None]
             if self.clip is not None: gnorm = self.accelerator.clip_grad_norm_(params, self.clip)
-            else: gnorm = torch.linalg.vector_norm(torch.stack([p.grad.detach().norm() for p in params])) if params else torch.tensor(0.)
+            else: gnorm = torch.linalg.vector_norm(torch.stack([_full(p.grad.detach().norm()) for p in params])) if params else torch.tensor(0.)
             bad = (~torch.isfinite(loss.detach()) | ~torch.isfinite(torch.as_tensor(gnorm))).float().reshape(1).to(self.accelerator.device)
             if self.accelerator.num_processes > 1: bad = self.accelerator.reduce(bad, 'sum')
             self.last_ok = bool(bad.item() == 0)
@@ -408,18 +412,55 @@ def ema_weights(self:Learner):
     "Within this block the (unwrapped) model holds the EMA weights, if there is an `EMA` callback."
     m, ema = self.unwrapped, self.ema
     if ema is None or ema.shadow is None: yield m; return
-    saved = {k: v.detach().clone() for k, v in m.state_dict().items()}
-    m.load_state_dict(ema.shadow)
+    saved = {k: v.detach().clone() for k, v in self.local_state().items()}
+    self.load_local_state(ema.shadow)
     try: yield m
-    finally: m.load_state_dict(saved)
+    finally: self.load_local_state(saved)
 
 @patch
 def export_model(self:Learner) -> nn.Module:
     "A copy of the unwrapped model holding the weights to ship, in eval mode: `KeepBest`'s best, else the EMA, else the weights."
-    with self.ema_weights() as m: out = copy.deepcopy(m)
     best = next((c.weights for c in self.cbs if isinstance(c, KeepBest) and c.weights is not None), None)
+    if self.sharded: # the full weights, gathered by every process (all of them call this), into the blueprint
+        ema = self.ema.shadow if self.ema is not None else None
+        self.blueprint.load_state_dict(self.full_state(best or ema or self.local_state()), assign=True)
+        return self.blueprint.eval()
+    with self.ema_weights() as m: out = copy.deepcopy(m)
     if best is not None: out.load_state_dict(best)
     return out.eval()
+
+# %% ../nbs/04_learner.ipynb #3242bd3b
+def fsdp_accelerator(wrap:list[str]=()) -> Accelerator:
+    "An `Accelerator` that shards with FSDP2 (one `fully_shard` unit per module whose class is named in `wrap`, and the root) when there are several processes; a plain one otherwise."
+    plugin = FullyShardedDataParallelPlugin(fsdp_version=2, state_dict_type='SHARDED_STATE_DICT', reshard_after_forward=True,
+                                            auto_wrap_policy='transformer_based_wrap' if wrap else None, transformer_cls_names_to_wrap=list(wrap) or None)
+    if torch.cuda.is_available(): return Accelerator(fsdp_plugin=plugin)
+    acc = Accelerator(cpu=True)
+    if acc.num_processes > 1: # Accelerate keeps MULTI_CPU even with a plugin (state.py): both of its states must say FSDP
+        PartialState().distributed_type = acc.state.distributed_type = DistributedType.FSDP
+        acc.state.fsdp_plugin = plugin
+    return acc
+
+def _full(t): return t.full_tensor() if isinstance(t, DTensor) else t
+
+@patch
+def local_state(self:Learner) -> dict:
+    "The model's state dict, this process's shard of each tensor under FSDP (views of the weights, not copies)."
+    return {k: v.to_local() if isinstance(v, DTensor) else v for k, v in self.unwrapped.state_dict().items()}
+
+@patch
+def load_local_state(self:Learner, sd:dict):
+    "Load a `local_state` (this process's shards) into the model."
+    if not self.sharded: return self.unwrapped.load_state_dict(sd)
+    with torch.no_grad():
+        for k, v in self.local_state().items(): v.copy_(sd[k])
+
+@patch
+def full_state(self:Learner, sd:dict) -> dict:
+    "The full tensors of a `local_state`-shaped dict, gathered from every process (all must call it)."
+    ref = self.unwrapped.state_dict()
+    return {k: DTensor.from_local(sd[k], r.device_mesh, r.placements, shape=r.shape, stride=r.stride()).full_tensor()
+            if isinstance(r, DTensor) else sd[k] for k, r in ref.items()}
 
 # %% ../nbs/04_learner.ipynb #e7bfa268
 @dataclasses.dataclass

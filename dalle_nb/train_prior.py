@@ -16,12 +16,13 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 from accelerate import Accelerator
+from accelerate.utils import DistributedType
 from tqdm.auto import tqdm
 from .core import *
 from .tokenizer import TextTokenizer
 from .dvae import DVAE
 from .prior import Prior, PriorConfig
-from .learner import Schedules, EMA, EveryN, KeepBest, TrainConfig, train_stage, sched_warmup_cos
+from .learner import Schedules, EMA, EveryN, KeepBest, TrainConfig, train_stage, sched_warmup_cos, fsdp_accelerator
 
 # %% ../nbs/08_train_prior.ipynb #2c0cdf4a
 def _collate(items): return torch.stack([x for x, _ in items]), [c for _, c in items]
@@ -124,7 +125,9 @@ class PriorTrainConfig(TrainConfig):
     bpe_dropout: float = 0. # BPE dropout of the captions in the token cache, 4 variants a caption (the paper's 0.1); 0: the plain captions only
     eval_every: int = 250 # updates between validation readings (bits per image token, EMA weights)
     eval_items: int = 256 # validation items a reading uses
+    parallel: str = 'ddp' # several processes: 'ddp' (each holds all the weights, gradients and AdamW state) or 'fsdp' (each holds 1/N of them: Accelerate's FSDP2, one unit a block)
     patience: int|None = 12 # readings without a better validation loss before the stage stops early (None: never); the best reading's EMA weights are exported
+    choices = {**TrainConfig.choices, 'parallel': ('ddp', 'fsdp')}
 
 def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`)
                 cfg:PriorTrainConfig|None=None, # how to train (default `PriorTrainConfig()`)
@@ -137,7 +140,10 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
     train_ds, val_ds = TokenDataset(run/'tokens', 'train'), TokenDataset(run/'tokens', 'val')
     m = train_ds.meta
     pcfg = PriorConfig.preset(cfg.preset, **{**(model or {}), **{k: m[k] for k in ('text_vocab', 'pad_id', 'text_len', 'image_vocab', 'grid')}})
-    accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
+    if cfg.parallel not in PriorTrainConfig.choices['parallel']: raise ValueError(f"parallel is 'ddp' or 'fsdp', not {cfg.parallel!r}")
+    accelerator = accelerator or (fsdp_accelerator(['Block']) if cfg.parallel == 'fsdp' else Accelerator(cpu=not torch.cuda.is_available()))
+    if accelerator.num_processes > 1 and (cfg.parallel == 'fsdp') != (accelerator.distributed_type == DistributedType.FSDP):
+        raise ValueError(f'parallel={cfg.parallel!r}, but the accelerator given is {accelerator.distributed_type}: pass none (or `fsdp_accelerator` for fsdp)')
     seed_everything(cfg.seed)
     net = Prior(pcfg)
     lr = cfg.lr or 4e-3 * 128 / pcfg.dim * (cfg.batch_size * accelerator.num_processes / 32) ** 0.5 # narrower models and larger batches take larger steps
