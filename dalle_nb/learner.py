@@ -224,6 +224,8 @@ class Learner:
         self.sampler = train_dl.batch_sampler if isinstance(getattr(train_dl, 'batch_sampler', None), StepSampler) else None
         if self.sampler is None: self.train_dl = self.accelerator.prepare(train_dl)
         else: self.sampler.rank, self.sampler.world = self.accelerator.process_index, self.accelerator.num_processes
+        if self.sampler is not None and self.sampler.batch_size % self.sampler.world: # equal shares: DDP's average of the processes' means is then the global batch's mean
+            raise ValueError(f'a global batch of {self.sampler.batch_size} does not split evenly over {self.sampler.world} processes')
         self.cbs = sorted(cbs, key=lambda c: c.order)
         self.step, self.skipped, self.elapsed, self.hp, self.last, self.last_ok, self.stop = 0, 0, 0., {}, {}, True, None
 
@@ -310,6 +312,15 @@ def gather_metrics(self:Learner) -> dict:
         t = self.accelerator.reduce(torch.tensor(list(m.values()), device=self.accelerator.device), 'mean')
         m = dict(zip(m, t.tolist()))
     return {'step': self.step, **m, **self.hp, 'skipped': self.skipped, 'time': self.elapsed}
+
+@patch
+def per_item(self:Learner, draw:Callable, # N -> random draws for N items: a tensor, or a tuple of them, N rows each
+             n:int): # this process's items
+    "This process's rows of `draw(n × processes)`: each item gets the draw one process would give it at the same global batch, however the batch is split (every process's RNG is seeded alike and draws for the whole batch; the `StepSampler` gives rank r the items r, r + world, …)."
+    w, r = self.accelerator.num_processes, self.accelerator.process_index
+    out = draw(n * w)
+    if w == 1: return out
+    return tuple(o[r::w] for o in out) if isinstance(out, tuple) else out[r::w]
 
 # %% ../nbs/04_learner.ipynb #27702c90
 @patch
