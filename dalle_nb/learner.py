@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MIXED_PRECISION', 'sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_loader', 'Callback',
            'Schedules', 'EMA', 'KeepBest', 'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'native_bf16', 'Learner',
-           'TrainConfig', 'train_stage']
+           'all_gather_rows', 'TrainConfig', 'train_stage']
 
 # %% ../nbs/04_learner.ipynb #80986748
 import copy, dataclasses, errno, json, math, os, re, shutil, time, warnings
@@ -321,6 +321,21 @@ def per_item(self:Learner, draw:Callable, # N -> random draws for N items: a ten
     out = draw(n * w)
     if w == 1: return out
     return tuple(o[r::w] for o in out) if isinstance(out, tuple) else out[r::w]
+
+class _GradTimes(torch.autograd.Function):
+    "The identity; its backward multiplies the gradient by `k`."
+    @staticmethod
+    def forward(ctx, x, k): ctx.k = k; return x.view_as(x)
+    @staticmethod
+    def backward(ctx, g): return g * ctx.k, None
+
+def all_gather_rows(x:Tensor) -> Tensor:
+    "Every process's `x` (all of one shape) concatenated in rank order, for a loss of the global batch that every process computes alike: the gradient flows through this process's own rows times the number of processes, so DDP's average of the processes' gradients is one process's gradient of that loss. One process: `x`."
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()) or (w := torch.distributed.get_world_size()) == 1: return x
+    parts = [torch.empty_like(x) for _ in range(w)]
+    torch.distributed.all_gather(parts, x.detach().contiguous())
+    parts[torch.distributed.get_rank()] = _GradTimes.apply(x, w)
+    return torch.cat(parts)
 
 # %% ../nbs/04_learner.ipynb #27702c90
 @patch

@@ -15,7 +15,7 @@ from torch import nn, Tensor
 from accelerate import Accelerator
 from .core import *
 from .tokenizer import TextTokenizer
-from .learner import Schedules, EMA, EveryN, KeepBest, TrainConfig, train_stage, sched_warmup_cos
+from .learner import all_gather_rows, Schedules, EMA, EveryN, KeepBest, TrainConfig, train_stage, sched_warmup_cos
 
 # %% ../nbs/10_rerank.ipynb #2f8fedd7
 @dataclasses.dataclass
@@ -73,9 +73,7 @@ class Reranker(nn.Module, Pretrained):
                ) -> Tensor:
         "Symmetric InfoNCE loss of a batch of matching (image, caption) pairs."
         img, txt = self.embed_images(images), self.embed_text(text)
-        if gather: # all_gather with autograd: every process computes the same global loss, its backward sums their gradients and DDP's average divides back
-            from torch.distributed.nn.functional import all_gather
-            img, txt = torch.cat(all_gather(img)), torch.cat(all_gather(txt))
+        if gather: img, txt = all_gather_rows(img), all_gather_rows(txt) # every process computes the global batch's loss
         logits = img @ txt.T * self.logit_scale.exp().clamp(max=100)
         labels = torch.arange(len(img), device=images.device)
         return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2

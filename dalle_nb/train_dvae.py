@@ -21,7 +21,7 @@ from .core import seed_everything, show_grid, tensor_to_image, atomic_path
 from .data import ShapesDataset, open_dataset, train_val_split, load_image, IMAGE_EXTS
 from .dvae import DVAE, DVAEConfig
 from .metrics import psnr, codebook_usage
-from .learner import Learner, Callback, Schedules, EMA, EveryN, TrainConfig, train_stage, sched_cos, sched_warmup_cos, sched_const
+from .learner import Learner, Callback, all_gather_rows, Schedules, EMA, EveryN, TrainConfig, train_stage, sched_cos, sched_warmup_cos, sched_const
 
 # %% ../nbs/05_train_dvae.ipynb #e156b882
 @dataclasses.dataclass
@@ -72,11 +72,6 @@ class Indexed(Dataset):
     def __len__(self): return len(self.ds)
     def __getitem__(self, i): return self.ds[i][0], i
 
-def _mean_over_processes(x:Tensor) -> Tensor:
-    "(B, K) -> (K,): the mean over every process's rows (equal shares), differentiable: its backward sums the processes' gradients, which DDP's average then divides back."
-    from torch.distributed.nn.functional import all_reduce
-    return all_reduce(x.sum(0)) / (len(x) * torch.distributed.get_world_size())
-
 def dvae_step(model, batch, learn,
               cache:CodeCache|None=None, # with it, `batch` is (images, dataset indices) (`Indexed`)
              ) -> dict:
@@ -92,7 +87,8 @@ def dvae_step(model, batch, learn,
     sync = {} # several processes: each image's gumbel noise and the diversity term's batch mean as one process at the same global batch
     if learn.accelerator.num_processes > 1 and not hard:
         K, g = learn.unwrapped.config.vocab_size, learn.unwrapped.config.grid_size
-        sync = dict(u=learn.per_item(lambda N: torch.rand((N, K, g, g), dtype=torch.float32, device=images.device), len(images)), batch_mean=_mean_over_processes)
+        sync = dict(u=learn.per_item(lambda N: torch.rand((N, K, g, g), dtype=torch.float32, device=images.device), len(images)),
+                    batch_mean=lambda q: all_gather_rows(q).mean(0))
     out = model(images, tau=learn.hp.get('tau', 1.), beta=learn.hp.get('beta', 0.), gamma=learn.hp.get('gamma', 0.), hard=hard, codes=known, **sync)
     res = dict(loss=out['loss'], rec=out['rec'].detach(), perplexity=codebook_usage(out['codes'], learn.unwrapped.config.vocab_size)['perplexity'])
     return res | {k: out[k].detach() for k in ('kl', 'diversity') if k in out} # the decoder phase has no KL: its encoder gets no gradient

@@ -1,4 +1,4 @@
-"Every training stage and the token cache, a few updates each: run by `torchrun --nproc_per_node 2` (each rank saves its own record) and, in the test's own process, as the one-process reference."
+"Every training stage and the token cache, a few updates each: run by `accelerate launch --multi_gpu --num_processes 2` (each rank saves its own record) and, in the test's own process, as the one-process reference."
 import json, sys
 from pathlib import Path
 import torch

@@ -1,4 +1,4 @@
-"Every stage on two real processes (torchrun, DDP over gloo) equals one process at the same global batch: the token cache byte for byte, and each trained model's losses, gradient norms and weights within float tolerance."
+"Every stage on two real processes (`accelerate launch`, DDP over gloo) equals one process at the same global batch: the token cache byte for byte, and each trained model's losses, gradient norms and weights within float tolerance."
 import json, os, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -10,7 +10,6 @@ from dalle_nb.dvae import DVAE, DVAEConfig
 from dalle_nb.pipeline import PipelineConfig
 from dalle_nb.tokenizer import TextTokenizer
 from dalle_nb.train_prior import PriorTrainConfig
-from ddp_worker import run_stages
 
 TOL = 5e-5 # max |2 processes - 1 process| of a weight after the few updates: float rounding (sums split in two), not a different algorithm
 
@@ -27,18 +26,19 @@ def _maxdiff(a:dict, b:dict) -> float:
 
 def test_two_processes_equal_one(tmp_path):
     two, one = _run(tmp_path/'two'), tmp_path/'one'; shutil.copytree(two, one)
-    torchrun = shutil.which('torchrun') or str(Path(sys.executable).parent/'torchrun')
-    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONPATH': str(Path(__file__).parent)}
-    p = subprocess.Popen([torchrun, '--standalone', '--nproc_per_node', '2', str(Path(__file__).parent/'ddp_worker.py'), str(two), str(tmp_path/'out2')],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    threads = torch.get_num_threads(); torch.set_num_threads(1) # as each rank: one thread, the same kernels
-    try: run_stages(one, tmp_path/'out1') # the reference, while the two ranks run
-    finally: torch.set_num_threads(threads)
-    stdout, stderr = p.communicate(timeout=300)
-    assert p.returncode == 0, stderr[-3000:]
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': '', 'PYTHONPATH': str(Path(__file__).parent)} # CPU, one thread a process
+    # without a GPU, `--multi_gpu` starts the processes on the CPU (DDP over gloo); `--cpu --num_processes 2` would start one
+    launch = [str(Path(sys.executable).parent/'accelerate'), 'launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1', '--mixed_precision', 'no', '--dynamo_backend', 'no']
+    worker = str(Path(__file__).parent/'ddp_worker.py')
+    ps = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) # the reference runs beside the two ranks
+          for cmd in ([*launch, worker, str(two), str(tmp_path/'out2')], [sys.executable, worker, str(one), str(tmp_path/'out1')])]
+    (stdout, stderr), (_, stderr1) = (p.communicate(timeout=300) for p in ps)
+    assert ps[0].returncode == 0, stderr[-3000:]
+    assert ps[1].returncode == 0, stderr1[-3000:]
     o1, o2 = tmp_path/'out1', tmp_path/'out2'
     infos = [json.loads((o2/f'info_{r}.json').read_text()) for r in range(2)]
     assert infos == [dict(rank=r, encode=2, dvae=2, prior=2) for r in range(2)], infos
+    assert json.loads((o1/'info_0.json').read_text()) == dict(rank=0, encode=1, dvae=1, prior=1) # the reference: one process
     assert stdout.count('token cache: ') == 1 and stdout.count('reranker: ') == 1, stdout # the CLI prints once, from rank 0
     # encode: each rank wrote its share of the batches; the cache is the one process's, byte for byte
     for f in ('train_image.npy', 'train_text.npy', 'val_image.npy', 'val_text.npy'):
