@@ -70,7 +70,12 @@ def cmd_encode(args):
     from dalle_nb.pipeline import stage_tokenizer, stage_tokens
     run = RunFolder(args.run).require('dvae')
     cfg, train, val = _pipeline(run, args.data)
-    if not run.has('tokenizer'): print(f'tokenizer: {stage_tokenizer(run.path, cfg, train, val)}') # a run made by train-dvae alone
+    if not run.has('tokenizer'): # a run made by train-dvae alone; under a launcher the main process trains it while the others wait
+        import torch
+        from accelerate import PartialState
+        state = PartialState(cpu=not torch.cuda.is_available())
+        if state.is_main_process: print(f'tokenizer: {stage_tokenizer(run.path, cfg, train, val)}')
+        state.wait_for_everyone()
     print(f'token cache: {stage_tokens(run.path, cfg, train, val)}')
 
 def cmd_train_prior(args):
@@ -255,6 +260,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv:list[str]|None=None):
     "Entry point of the `dalle_nb` command: an error becomes one line that names what it concerns (DALLE_NB_DEBUG=1: the traceback too)."
     args = parser().parse_args(argv)
+    if int(os.environ.get('RANK', 0)) > 0: sys.stdout = open(os.devnull, 'w') # under a launcher (torchrun, accelerate launch) rank 0 alone prints; errors come from every rank
     try: return args.func(args)
     except Exception as e:
         if os.environ.get('DALLE_NB_DEBUG'): raise

@@ -8,6 +8,7 @@ __all__ = ['MU_BOUND', 'CPU_CHUNK', 'DVAEConfig', 'dvae_conv', 'EncoderBlock', '
 
 # %% ../nbs/03_dvae.ipynb #fc96493d
 import dataclasses, functools, math
+from typing import Callable
 from collections import OrderedDict
 from fastcore.basics import patch
 import torch
@@ -136,11 +137,13 @@ def gaussian_nll(x:Tensor, # target pixels in [0,1], (B, C, H, W)
 
 # %% ../nbs/03_dvae.ipynb #f7fae0b9
 def gumbel_softmax(logits:Tensor, # (B, K, …) logits over dim 1
-                   tau:float=1.0 # temperature
+                   tau:float=1.0, # temperature
+                   u:Tensor|None=None, # uniform draws in [0, 1) of `logits`' shape (float32); None: drawn here
                   ) -> Tensor:
     "The gumbel-softmax relaxation softmax((logits + g) / τ) over dim 1, g ~ Gumbel(0, 1) as −log(−log u) from uniform u."
-    u = torch.rand(logits.shape, dtype=torch.float32, device=logits.device)
+    if u is None: u = torch.rand(logits.shape, dtype=torch.float32, device=logits.device)
     return ((logits.float() - u.log().neg().log()) / tau).softmax(1).to(logits.dtype)
+
 
 
 # %% ../nbs/03_dvae.ipynb #b4f14313
@@ -201,6 +204,8 @@ def forward(self:DVAE, images:Tensor, # (B, C, H, W) in [0,1]
             hard:bool=False, # decode the argmax one-hot instead of the relaxation: the decoder alone learns, no gradient reaches the encoder
             gamma:float=0.0, # weight of the codebook-diversity term (0: the paper's loss)
             codes:Tensor|None=None, # with `hard`: the images' argmax codes (B, h, w) where they are known, so the encoder is not run
+            u:Tensor|None=None, # the relaxation's uniform draws (B, K, h, w); None: drawn in `gumbel_softmax`
+            batch_mean:Callable|None=None, # (B, K) -> (K,), the diversity term's mean over the batch; None: this batch's (DDP: all processes', see `dvae_step`)
            ) -> dict:
     "Loss (nats per sub-pixel) and its parts, `rec` (NLL) and, unless `hard`, `kl`, `diversity` and the `logits`; the argmax `codes` and the `recon` images."
     B, C, H, W = images.shape
@@ -211,12 +216,12 @@ def forward(self:DVAE, images:Tensor, # (B, C, H, W) in [0,1]
         rec = self.nll(images, stats).sum((1, 2, 3)).mean()
         return dict(loss=rec / n, rec=rec / n, codes=codes, recon=self.stats_to_images(stats))
     logits = self.logits(images)                                          # (B, K, h, w)
-    z = gumbel_softmax(logits, tau)                                       # (B, K, h, w)
+    z = gumbel_softmax(logits, tau, u)                                    # (B, K, h, w)
     stats = self.decoder(z)                                               # (B, 2C, H, W)
     rec = self.nll(images, stats).sum((1, 2, 3)).mean()
     logq = logits.log_softmax(1)
     kl = (logq.exp() * (logq + math.log(K))).sum((1, 2, 3)).mean()      # KL(q ‖ uniform), per image
-    qbar = logq.exp().mean((0, 2, 3))                                     # (K,) codes' average use in the batch
+    qbar = logq.exp().mean((0, 2, 3)) if batch_mean is None else batch_mean(logq.exp().mean((2, 3))) # (K,) codes' average use in the batch
     div = (qbar * (qbar.clamp_min(1e-12).log() + math.log(K))).sum() * logits[0, 0].numel()  # KL(q̄ ‖ uniform), per image
     return dict(loss=(rec + beta * kl + gamma * div) / n, rec=rec / n, kl=kl / n, diversity=div / n, logits=logits,
                 codes=logits.detach().argmax(1), recon=self.stats_to_images(stats))

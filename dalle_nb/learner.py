@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MIXED_PRECISION', 'sched_cos', 'sched_warmup_cos', 'sched_const', 'StepSampler', 'step_loader', 'Callback',
            'Schedules', 'EMA', 'KeepBest', 'CSVLogger', 'Progress', 'Checkpoint', 'EveryN', 'native_bf16', 'Learner',
-           'fsdp_accelerator', 'TrainConfig', 'train_stage']
+           'all_gather_rows', 'fsdp_accelerator', 'TrainConfig', 'train_stage']
 
 # %% ../nbs/04_learner.ipynb #80986748
 import copy, dataclasses, errno, json, math, os, re, shutil, time, warnings
@@ -228,6 +228,8 @@ class Learner:
         self.sampler = train_dl.batch_sampler if isinstance(getattr(train_dl, 'batch_sampler', None), StepSampler) else None
         if self.sampler is None: self.train_dl = self.accelerator.prepare(train_dl)
         else: self.sampler.rank, self.sampler.world = self.accelerator.process_index, self.accelerator.num_processes
+        if self.sampler is not None and self.sampler.batch_size % self.sampler.world: # equal shares: DDP's average of the processes' means is then the global batch's mean
+            raise ValueError(f'a global batch of {self.sampler.batch_size} does not split evenly over {self.sampler.world} processes')
         self.cbs = sorted(cbs, key=lambda c: c.order)
         self.step, self.skipped, self.elapsed, self.hp, self.last, self.last_ok, self.stop = 0, 0, 0., {}, {}, True, None
 
@@ -314,6 +316,30 @@ def gather_metrics(self:Learner) -> dict:
         t = self.accelerator.reduce(torch.tensor(list(m.values()), device=self.accelerator.device), 'mean')
         m = dict(zip(m, t.tolist()))
     return {'step': self.step, **m, **self.hp, 'skipped': self.skipped, 'time': self.elapsed}
+
+@patch
+def per_item(self:Learner, draw:Callable, # N -> random draws for N items: a tensor, or a tuple of them, N rows each
+             n:int): # this process's items
+    "This process's rows of `draw(n × processes)`: each item gets the draw one process would give it at the same global batch, however the batch is split (every process's RNG is seeded alike and draws for the whole batch; the `StepSampler` gives rank r the items r, r + world, …)."
+    w, r = self.accelerator.num_processes, self.accelerator.process_index
+    out = draw(n * w)
+    if w == 1: return out
+    return tuple(o[r::w] for o in out) if isinstance(out, tuple) else out[r::w]
+
+class _GradTimes(torch.autograd.Function):
+    "The identity; its backward multiplies the gradient by `k`."
+    @staticmethod
+    def forward(ctx, x, k): ctx.k = k; return x.view_as(x)
+    @staticmethod
+    def backward(ctx, g): return g * ctx.k, None
+
+def all_gather_rows(x:Tensor) -> Tensor:
+    "Every process's `x` (all of one shape) concatenated in rank order, for a loss of the global batch that every process computes alike: the gradient flows through this process's own rows times the number of processes, so DDP's average of the processes' gradients is one process's gradient of that loss. One process: `x`."
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()) or (w := torch.distributed.get_world_size()) == 1: return x
+    parts = [torch.empty_like(x) for _ in range(w)]
+    torch.distributed.all_gather(parts, x.detach().contiguous())
+    parts[torch.distributed.get_rank()] = _GradTimes.apply(x, w)
+    return torch.cat(parts)
 
 # %% ../nbs/04_learner.ipynb #27702c90
 @patch

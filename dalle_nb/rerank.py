@@ -15,7 +15,7 @@ from torch import nn, Tensor
 from accelerate import Accelerator
 from .core import *
 from .tokenizer import TextTokenizer
-from .learner import Schedules, EMA, EveryN, KeepBest, TrainConfig, train_stage, sched_warmup_cos
+from .learner import all_gather_rows, Schedules, EMA, EveryN, KeepBest, TrainConfig, train_stage, sched_warmup_cos
 
 # %% ../nbs/10_rerank.ipynb #2f8fedd7
 @dataclasses.dataclass
@@ -57,6 +57,7 @@ class ImageEncoder(nn.Module):
         self.net = nn.Sequential(*layers, nn.Flatten(), nn.Linear(chans[-1] * size * size, c.dim))
     def forward(self, images:Tensor) -> Tensor: return self.net(images * 2 - 1) # (B, 3, H, W) in [0, 1] -> (B, dim)
 
+# %% ../nbs/10_rerank.ipynb #78c21fd2
 class Reranker(nn.Module, Pretrained):
     "Scores how well images match captions: cosine similarity of their embeddings."
     config_class = RerankConfig
@@ -67,10 +68,14 @@ class Reranker(nn.Module, Pretrained):
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     def embed_text(self, text:Tensor) -> Tensor: return F.normalize(self.text(text), dim=-1)
     def embed_images(self, images:Tensor) -> Tensor: return F.normalize(self.image(images), dim=-1)
-    def forward(self, images:Tensor, text:Tensor) -> Tensor:
+    def forward(self, images:Tensor, text:Tensor,
+                gather:bool=False # several processes (DDP): the loss of the whole global batch, every process's pairs the negatives of every other's
+               ) -> Tensor:
         "Symmetric InfoNCE loss of a batch of matching (image, caption) pairs."
-        logits = self.embed_images(images) @ self.embed_text(text).T * self.logit_scale.exp().clamp(max=100)
-        labels = torch.arange(len(images), device=images.device)
+        img, txt = self.embed_images(images), self.embed_text(text)
+        if gather: img, txt = all_gather_rows(img), all_gather_rows(txt) # every process computes the global batch's loss
+        logits = img @ txt.T * self.logit_scale.exp().clamp(max=100)
+        labels = torch.arange(len(img), device=images.device)
         return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
 
 # %% ../nbs/10_rerank.ipynb #0944e3aa
@@ -101,7 +106,7 @@ class RerankTrainConfig(TrainConfig):
     "How the reranker trains, on images and captions (not the token cache: it looks at pixels, as it will when judging samples)."
     preset: str = 'tiny' # `RerankConfig` preset of the model
     steps: int = 1000 # updates (unused under a time budget)
-    batch_size: int = 64 # global batch: each image's negatives are the batch's other captions
+    batch_size: int = 64 # global batch (all processes together): each image's negatives are the global batch's other captions
     lr: float = 1e-3 # peak learning rate (AdamW; 5% warm-up, then cosine to lr/20)
     weight_decay: float = 0.05 # AdamW weight decay
     clip: float = 1. # grad-norm clip
@@ -135,7 +140,7 @@ def train_rerank(run:str|Path, # a run folder with tokenizer.json
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True) # fused: one kernel for all tensors
     def step_fn(model, batch, learn):
         images, caps = batch
-        return dict(loss=model(images, tok.encode(list(caps)).ids.to(images.device)))
+        return dict(loss=model(images, tok.encode(list(caps)).ids.to(images.device), gather=learn.accelerator.num_processes > 1))
     vals = [val_ds[i] for i in range(min(cfg.eval_items, len(val_ds)))] # a fixed set: readings compare like with like
     val_images, val_caps = torch.stack([x for x, _ in vals]), [c for _, c in vals]
     def validate(learn):
@@ -146,4 +151,5 @@ def train_rerank(run:str|Path, # a run folder with tokenizer.json
     if learn.is_main:
         acc = retrieval_accuracy(model, tok, val_ds)
         with atomic_path(run/'rerank'/'retrieval.json') as tmp: tmp.write_text(f'{{"text_to_image_top1_of_64": {acc:.4f}}}\n')
+    learn.accelerator.wait_for_everyone() # every process returns once the stage's files are written
     return model

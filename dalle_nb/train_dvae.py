@@ -21,7 +21,7 @@ from .core import seed_everything, show_grid, tensor_to_image, atomic_path
 from .data import ShapesDataset, open_dataset, train_val_split, load_image, IMAGE_EXTS
 from .dvae import DVAE, DVAEConfig
 from .metrics import psnr, codebook_usage
-from .learner import Learner, Callback, Schedules, EMA, EveryN, TrainConfig, train_stage, sched_cos, sched_warmup_cos, sched_const
+from .learner import Learner, Callback, all_gather_rows, Schedules, EMA, EveryN, TrainConfig, train_stage, sched_cos, sched_warmup_cos, sched_const
 
 # %% ../nbs/05_train_dvae.ipynb #e156b882
 @dataclasses.dataclass
@@ -29,7 +29,7 @@ class DVAETrainConfig(TrainConfig):
     "How stage 1 trains the dVAE, on images alone: the paper's joint phase, then (`pct_decoder`) the decoder alone on the argmax codes."
     preset: str = 'tiny' # `DVAEConfig` preset of the model
     steps: int = 4000 # updates in all, both phases (unused under a time budget)
-    batch_size: int = 16 # global batch
+    batch_size: int = 16 # global batch (all processes together)
     lr: float = 6e-3 # peak learning rate of the decoder (AdamW, the paper's betas; warm-up, then cosine to lr/80, the paper's ratio)
     encoder_lr_scale: float = 0.5 # the encoder's learning rate as a fraction of `lr`
     weight_decay: float = 1e-4 # AdamW weight decay
@@ -84,7 +84,12 @@ def dvae_step(model, batch, learn,
         if (new := known[:, 0, 0] < 0).any():
             known[new] = learn.unwrapped.encode(images[new])
             cache.codes[idx[new]] = known[new].to(cache.codes.dtype).cpu()
-    out = model(images, tau=learn.hp.get('tau', 1.), beta=learn.hp.get('beta', 0.), gamma=learn.hp.get('gamma', 0.), hard=hard, codes=known)
+    sync = {} # several processes: each image's gumbel noise and the diversity term's batch mean as one process at the same global batch
+    if learn.accelerator.num_processes > 1 and not hard:
+        K, g = learn.unwrapped.config.vocab_size, learn.unwrapped.config.grid_size
+        sync = dict(u=learn.per_item(lambda N: torch.rand((N, K, g, g), dtype=torch.float32, device=images.device), len(images)),
+                    batch_mean=lambda q: all_gather_rows(q).mean(0))
+    out = model(images, tau=learn.hp.get('tau', 1.), beta=learn.hp.get('beta', 0.), gamma=learn.hp.get('gamma', 0.), hard=hard, codes=known, **sync)
     res = dict(loss=out['loss'], rec=out['rec'].detach(), perplexity=codebook_usage(out['codes'], learn.unwrapped.config.vocab_size)['perplexity'])
     return res | {k: out[k].detach() for k in ('kl', 'diversity') if k in out} # the decoder phase has no KL: its encoder gets no gradient
 

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
-from accelerate import Accelerator
+from typing import Callable
+from accelerate import Accelerator, PartialState
 from accelerate.utils import DistributedType
 from tqdm.auto import tqdm
 from .core import *
@@ -33,7 +34,9 @@ def encode_tokens(run:str|Path, # a run folder with `tokenizer.json` and `dvae/`
                   variants:int=4, # BPE-dropout variants per caption, besides the plain one
                   seed:int=0, # the dropout's draws: the same seed, the same cache
                   batch_size:int=256, log=print) -> Path:
-    "Encode every split into `RUN/tokens/`; returns the folder."
+    "Encode every split into `RUN/tokens/`; returns the folder. Under a launcher each process encodes its share of the batches into the same files (one machine or a shared disk) and the main process finishes them: the same bytes as one process."
+    state = PartialState(cpu=not torch.cuda.is_available()) # one process unless launched
+    main, w, r = state.is_main_process, state.num_processes, state.process_index
     run = Path(run); out = run/'tokens'; out.mkdir(parents=True, exist_ok=True)
     if not bpe_dropout: variants = 0
     tok, dvae = TextTokenizer.load(run/'tokenizer.json'), DVAE.from_pretrained(run/'dvae').eval()
@@ -41,26 +44,34 @@ def encode_tokens(run:str|Path, # a run folder with `tokenizer.json` and `dvae/`
     meta = dict(text_len=tok.text_len, text_vocab=tok.vocab_size, pad_id=tok.pad_id, image_vocab=dvae.config.vocab_size,
                 grid=dvae.config.grid_size, variants=variants + 1, bpe_dropout=bpe_dropout, seed=seed, splits={})
     for split, ds in splits.items():
-        n, t0, g, rng = len(ds), time.perf_counter(), dvae.config.grid_size, random.Random(f'{seed}:{split}')
+        n, t0, g = len(ds), time.perf_counter(), dvae.config.grid_size
         img_path, txt_path = out/f'{split}_image.npy', out/f'{split}_text.npy'
         tmp_img, tmp_txt = out/f'.{split}_image.tmp.npy', out/f'.{split}_text.tmp.npy'
-        codes = np.lib.format.open_memmap(tmp_img, 'w+', np.uint16, (n, g * g))
-        texts = np.lib.format.open_memmap(tmp_txt, 'w+', np.uint16, (n, variants + 1, tok.text_len))
-        i = 0
-        for images, caps in tqdm(DataLoader(ds, batch_size, collate_fn=_collate), desc=f'encode {split}', leave=False):
+        if main: # the files, made once; every process then fills its rows
+            np.lib.format.open_memmap(tmp_img, 'w+', np.uint16, (n, g * g)); np.lib.format.open_memmap(tmp_txt, 'w+', np.uint16, (n, variants + 1, tok.text_len))
+        state.wait_for_everyone()
+        codes, texts = np.load(tmp_img, mmap_mode='r+'), np.load(tmp_txt, mmap_mode='r+')
+        nb = -(-n // batch_size); i = nb * r // w * batch_size # this process's share: whole batches, so each image is encoded in the batch one process would use
+        share = torch.utils.data.Subset(ds, range(i, min(nb * (r + 1) // w * batch_size, n)))
+        for images, caps in tqdm(DataLoader(share, batch_size, collate_fn=_collate), desc=f'encode {split}', leave=False, disable=not main):
             b = len(caps)
             codes[i:i+b] = dvae.encode(images).flatten(1).numpy().astype(np.uint16)
             texts[i:i+b, 0] = tok.encode(caps).ids.numpy()
-            for v in range(1, variants + 1): texts[i:i+b, v] = tok.encode(caps, dropout=bpe_dropout, rng=rng).ids.numpy()
+            for j, c in enumerate(caps if variants else ()): # caption i's variants draw from their own generator: the same whoever encodes it
+                texts[i+j, 1:] = tok.encode([c] * variants, dropout=bpe_dropout, rng=random.Random(f'{seed}:{split}:{i+j}')).ids.numpy()
             i += b
         codes.flush(); texts.flush(); del codes, texts
-        os.replace(tmp_img, img_path); os.replace(tmp_txt, txt_path)
+        state.wait_for_everyone()
+        if main: os.replace(tmp_img, img_path); os.replace(tmp_txt, txt_path)
         secs = time.perf_counter() - t0
         meta['splits'][split] = dict(n=n, seconds=round(secs, 2), images_per_second=round(n / secs, 1))
-        log(f'encoded {n} {split} images in {secs:.1f} s ({n/secs:,.0f} images/s)')
-    with atomic_path(out/'meta.json') as tmp: tmp.write_text(json.dumps(meta, indent=2))
+        if main: log(f'encoded {n} {split} images in {secs:.1f} s ({n/secs:,.0f} images/s)' + (f' on {w} processes' if w > 1 else ''))
+    if main:
+        with atomic_path(out/'meta.json') as tmp: tmp.write_text(json.dumps(meta, indent=2))
+    state.wait_for_everyone()
     return out
 
+# %% ../nbs/08_train_prior.ipynb #4d7e04ca
 class TokenDataset(Dataset):
     "One split of a token cache: item i is (text variants (V, text_len), image codes (grid²,)) as int64."
     def __init__(self, folder:str|Path, split:str='train'):
@@ -88,12 +99,15 @@ def prior_loss(model, text:Tensor, # (B, text_len) ids
     return dict(loss=text_weight * text_loss + (1 - text_weight) * image_loss, text_loss=text_loss, image_loss=image_loss)
 
 def prior_batch(text_variants:Tensor, # (B, V, text_len)
-                cfg:PriorConfig, train:bool=True) -> Tensor:
+                cfg:PriorConfig, train:bool=True,
+                per_item:Callable|None=None, # (draw, B) -> this process's rows of the global batch's draws (`Learner.per_item`); None: B items' draws
+               ) -> Tensor:
     "Pick each caption's text: a BPE-dropout variant (training, where the cache has them) or the plain one; drop captions for guidance."
     B, V, _ = text_variants.shape
     if not train: return text_variants[:, 0]
-    text = text_variants[torch.arange(B), torch.randint(1, V, (B,))] if V > 1 else text_variants[:, 0] # V = 1: plain captions only
-    drop = torch.rand(B) < cfg.caption_dropout
+    def draw(n): return torch.randint(1, V, (n,)) if V > 1 else torch.zeros(n, dtype=torch.long), torch.rand(n) # V = 1: plain captions only
+    pick, u = per_item(draw, B) if per_item else draw(B)
+    text, drop = text_variants[torch.arange(B), pick], u < cfg.caption_dropout
     return text.masked_fill(drop[:, None].to(text.device), cfg.pad_id)
 
 # %% ../nbs/08_train_prior.ipynb #a1b59dc0
@@ -115,7 +129,7 @@ class PriorTrainConfig(TrainConfig):
     "How stage 2 trains the prior on the token cache."
     preset: str = 'tiny' # `PriorConfig` preset of the model (its vocabularies, text length and grid come from the token cache)
     steps: int = 4000 # updates (unused under a time budget)
-    batch_size: int = 16 # per process: at equal time on a 2-core CPU, 16 learns more than 32
+    batch_size: int = 16 # global batch (all processes together): at equal time on a 2-core CPU, 16 learns more than 32
     lr: float|None = None # peak learning rate; None: 4e-3 × 128 / dim × √(global batch / 32), 5.7e-3 for the 64-wide tiny prior at batch 16
     warmup: float = 0.05 # linear warm-up, a fraction of the run; then cosine to lr/20
     weight_decay: float = 4.5e-2 # AdamW weight decay of the matrices (the paper's)
@@ -146,15 +160,15 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
         raise ValueError(f'parallel={cfg.parallel!r}, but the accelerator given is {accelerator.distributed_type}: pass none (or `fsdp_accelerator` for fsdp)')
     seed_everything(cfg.seed)
     net = Prior(pcfg)
-    lr = cfg.lr or 4e-3 * 128 / pcfg.dim * (cfg.batch_size * accelerator.num_processes / 32) ** 0.5 # narrower models and larger batches take larger steps
+    lr = cfg.lr or 4e-3 * 128 / pcfg.dim * (cfg.batch_size / 32) ** 0.5 # narrower models and larger batches take larger steps
     decay, no_decay = [p for p in net.parameters() if p.dim() >= 2], [p for p in net.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.)],
                             lr=lr, betas=(0.9, 0.96), eps=1e-8, fused=True) # fused: one kernel for all tensors
     L, t_last = cfg.batch_size * pcfg.seq_len, [time.perf_counter()]
     def step_fn(model, batch, learn):
         text, image = batch
-        res = prior_loss(model, prior_batch(text, pcfg), image)
-        now = time.perf_counter(); res['tokens_per_s'] = L * accelerator.num_processes / (now - t_last[0]); t_last[0] = now
+        res = prior_loss(model, prior_batch(text, pcfg, per_item=learn.per_item), image)
+        now = time.perf_counter(); res['tokens_per_s'] = L / (now - t_last[0]); t_last[0] = now # L: the global batch's tokens
         return res
     def validate(learn): # this step's row of metrics.csv only; `evaluate_prior` (and `eval.json`) reads more items
         with learn.ema_weights() as m: learn.last.update(evaluate_prior(m, val_ds, max_items=cfg.eval_items))
