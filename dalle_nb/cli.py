@@ -17,9 +17,17 @@ from .data import BadFile, ShapesDataset
 
 # %% ../nbs/14_cli.ipynb #920de80e
 def _arg_type(t):
-    "The argparse `type` of a field annotated `t` (`int`, `float`, `str`, or one of them `|None`)."
+    "The argparse `type` of a field annotated `t`: `int`, `float` or `str`; `none` where it may be None; yes/no (true/false, 1/0) for a `bool`."
     args = [a for a in getattr(t, '__args__', (t,)) if a is not type(None)]
-    return args[0] if len(args) == 1 and args[0] in (int, float, str, bool) else str
+    base, optional = args[0] if len(args) == 1 and args[0] in (int, float, str, bool) else str, type(None) in getattr(t, '__args__', ())
+    def parse(s:str):
+        if optional and s.lower() == 'none': return None
+        if base is not bool: return base(s)
+        if s.lower() in ('1', 'true', 'yes', 'on'): return True
+        if s.lower() in ('0', 'false', 'no', 'off'): return False
+        raise ValueError(s)
+    parse.__name__ = base.__name__ # argparse names it in its error: invalid int value: 'x'
+    return parse
 
 def add_config_args(p:argparse.ArgumentParser, cls, # a `Config` dataclass
                     prefix:str=''): # e.g. 'prior-' for the quickstart's nested configs

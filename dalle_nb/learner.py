@@ -533,4 +533,5 @@ def train_stage(run:str|Path, # the run folder
         if (best := next((c for c in learn.cbs if isinstance(c, KeepBest) and c.weights is not None), None)):
             trained.update(exported=f'best {best.metric} {best.best:.4f} at update {best.best_step}')
         with atomic_path(folder/'trained.json') as tmp: tmp.write_text(json.dumps(trained, indent=2))
+    learn.accelerator.wait_for_everyone() # every process returns once the stage's files are written
     return model, learn

@@ -52,3 +52,9 @@ def test_training_options_are_the_configs_fields():
     args = parser().parse_args(['quickstart', '--minutes', '5', '--prior-batch-size', '8', '--dvae-beta', '1'])
     cfg = config_from_args(args, PipelineConfig)
     assert (cfg.minutes, cfg.prior.batch_size, cfg.dvae.beta) == (5., 8, 1.)
+    # a field that may be None takes `none`; a bool reads yes/no, and `--flag False` is False
+    assert config_from_args(parser().parse_args(['train-prior', 'r', '--patience', 'none']), PriorTrainConfig).patience is None
+    assert config_from_args(parser().parse_args(['train-prior', 'r', '--patience', '3']), PriorTrainConfig).patience == 3
+    from dalle_nb.cli import _arg_type
+    assert [_arg_type(bool)(s) for s in ('False', 'no', '0', 'true', 'Yes', '1')] == [False] * 3 + [True] * 3
+    r = run('train-prior', 'r', '--batch-size', 'x'); assert r.returncode == 2 and "invalid int value: 'x'" in r.stderr
