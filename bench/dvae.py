@@ -6,6 +6,7 @@ same wall-clock time on the same images, 64×64 → 8×8, K = 512).
     .venv/bin/python bench/dvae.py --emoji PATH --skip-peer     # ours only
     .venv/bin/python bench/dvae.py --emoji PATH --mixed-precision bf16   # both models' forward passes under bf16 autocast
     .venv/bin/python bench/dvae.py --skip-emoji --mixed-precision bf16 --threads 2 --shapes-steps 12000   # a long shapes run
+    .venv/bin/python bench/dvae.py --skip-emoji --threads 2 --shapes-minutes 5.6 --mixed-precision auto --hue 0.5   # the quickstart's dVAE budget
 
 PATH: a folder or manifest of captioned images (we use 3,786 64×64 emoji).
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 import torch
 from dalle_nb.data import ShapesDataset, open_dataset, train_val_split
 from dalle_nb.metrics import judge_shape
+from dalle_nb.learner import native_bf16
 from dalle_nb.train_dvae import DVAETrainConfig, train_dvae, evaluate_dvae
 
 HERE = Path(__file__).parent
@@ -35,6 +37,9 @@ def shapes_accuracy(dvae, split, n=500, seed=30_000):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--shapes-steps', type=int, default=DVAETrainConfig.steps)
+    ap.add_argument('--shapes-minutes', type=float, help='train shapes for this long instead of --shapes-steps')
+    ap.add_argument('--shapes-preset', default='tiny', help="the shapes dVAE's preset ('tiny16': 16×16 tokens)")
+    ap.add_argument('--hue', type=float, default=DVAETrainConfig.hue, help='share of shapes training images turned to a random hue')
     ap.add_argument('--emoji', help='a folder or manifest of real images')
     ap.add_argument('--skip-emoji', action='store_true')
     ap.add_argument('--emoji-steps', type=int, default=700)
@@ -44,10 +49,11 @@ def main():
     ap.add_argument('--preset-emoji', default='tiny')
     ap.add_argument('--skip-peer', action='store_true')
     ap.add_argument('--skip-shapes', action='store_true')
-    ap.add_argument('--mixed-precision', choices=['no', 'bf16'], default='no', help="'bf16': ours and the peer under bf16 autocast")
+    ap.add_argument('--mixed-precision', choices=['no', 'bf16', 'auto'], default='no', help="'bf16': ours and the peer under bf16 autocast; 'auto': bf16 where this CPU computes it natively, as the quickstart")
     ap.add_argument('--threads', type=int, default=1, help='CPU threads for each model (the peer gets the same)')
     ap.add_argument('--out', default=str(HERE/'out'/'dvae'))
     a = ap.parse_args()
+    if a.mixed_precision == 'auto': a.mixed_precision = 'bf16' if native_bf16() else 'no'
     if not a.skip_emoji and not a.emoji: ap.error('name the real images with --emoji PATH, or pass --skip-emoji')
     torch.set_num_threads(a.threads)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
@@ -55,12 +61,14 @@ def main():
     rows = [('mixed precision, both models', a.mixed_precision), ('CPU threads, each model', a.threads)]
     if not a.skip_shapes:
         t0 = time.time()
-        dvae, _ = train_dvae('shapes', out/'shapes', DVAETrainConfig(steps=a.shapes_steps, mixed_precision=a.mixed_precision))
+        cfg = DVAETrainConfig(preset=a.shapes_preset, steps=a.shapes_steps, minutes=a.shapes_minutes, hue=a.hue, mixed_precision=a.mixed_precision)
+        dvae, learn = train_dvae('shapes', out/'shapes', cfg)
         dt = time.time() - t0
         seen, seen_orig = shapes_accuracy(dvae, 'train'); held, held_orig = shapes_accuracy(dvae, 'heldout')
         val = torch.stack([ShapesDataset(512, seed=40_000, split='all')[i][0] for i in range(512)])
         ev = evaluate_dvae(dvae, val)
-        rows += [('shapes: train time (s), tiny preset', f'{dt:.0f}'), ('shapes: training images/s', f'{a.shapes_steps*16/dt:.0f}'),
+        rows += [('shapes: hue-turned share of training images', a.hue), ('shapes: updates', learn.step),
+                 (f'shapes: train time (s), {a.shapes_preset} preset', f'{dt:.0f}'), ('shapes: training images/s', f'{learn.step*cfg.batch_size/dt:.0f}'),
                  ('shapes: judge right, hard recon, seen pairs', f'{seen:.3f} (originals {seen_orig:.3f})'),
                  ('shapes: judge right, hard recon, held-out pairs', f'{held:.3f} (originals {held_orig:.3f})'),
                  ('shapes: PSNR hard / relaxed (dB)', f"{ev['psnr_hard']:.2f} / {ev['psnr_soft']:.2f}"),

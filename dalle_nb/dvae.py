@@ -33,6 +33,7 @@ class DVAEConfig(Config):
 
     presets = {
         'tiny':  dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=16, n_init=32, vocab_size=512, likelihood='gaussian'),
+        'tiny16': dict(image_size=64, n_groups=3, n_blk_per_group=1, n_hid=16, n_init=32, vocab_size=512, likelihood='gaussian'), # 16×16 tokens: 4 pixels a cell
         'emoji': dict(image_size=64, n_groups=4, n_blk_per_group=1, n_hid=32, n_init=64, vocab_size=512, likelihood='gaussian'),
         'paper': dict(image_size=256, n_groups=4, n_blk_per_group=2, n_hid=256, n_init=128, vocab_size=8192, codebook_std=None),
     }
