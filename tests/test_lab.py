@@ -64,8 +64,8 @@ def test_lab_runs_chapter(lab, tmp_path):
         page.route('**/*', route)
         page.goto(f'{url}/lab/tree/{CHAPTER}.ipynb?token={token}', wait_until='domcontentloaded', timeout=60_000)
         page.locator('.jp-NotebookPanel .jp-Cell').first.wait_for(state='visible', timeout=60_000)
-        def done(what, js, timeout_s, arg=None):   # wait for `js`; on a timeout, fail with the page and the server's log
-            try: page.wait_for_function(js, arg=arg, timeout=timeout_s*1000, polling=500)
+        def done(what, js, timeout_s):   # wait for `js`; on a timeout, fail with the page and the server's log
+            try: page.wait_for_function(js, timeout=timeout_s*1000, polling=500)
             except Exception as e:
                 page.screenshot(path=str(ARTIFACTS/'lab-failed.png'))
                 prompts = page.locator('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt').all_text_contents()
