@@ -38,7 +38,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--shapes-steps', type=int, default=DVAETrainConfig.steps)
     ap.add_argument('--shapes-minutes', type=float, help='train shapes for this long instead of --shapes-steps')
-    ap.add_argument('--shapes-preset', default='tiny', help="the shapes dVAE's preset ('tiny16': 16×16 tokens)")
+    ap.add_argument('--shapes-preset', default=DVAETrainConfig.preset, help="the shapes dVAE's preset ('fsq', the default; 'tiny': the paper's gumbel codes; 'tiny16': 16×16 tokens)")
     ap.add_argument('--hue', type=float, default=DVAETrainConfig.hue, help='share of shapes training images turned to a random hue')
     ap.add_argument('--emoji', help='a folder or manifest of real images')
     ap.add_argument('--skip-emoji', action='store_true')

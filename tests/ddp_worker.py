@@ -26,7 +26,7 @@ def run_stages(run:Path, out:Path):
           '--log-every', '1', '--mixed-precision', 'no'])
     dvae_grab, prior_grab = Grab(), Grab()
     train_dvae((ShapesDataset(16, split='train'), ShapesDataset(4, seed=1, split='train')), run/'d', cbs=[dvae_grab],
-               cfg=DVAETrainConfig(steps=6, batch_size=8, pct_decoder=0.5, log_every=1, recon_every=100, mixed_precision='no'))
+               cfg=DVAETrainConfig(preset='tiny', steps=6, batch_size=8, pct_decoder=0.5, log_every=1, recon_every=100, mixed_precision='no'))
     train_prior(run, PriorTrainConfig(steps=4, batch_size=8, warmup=0, eval_every=100, log_every=1, mixed_precision='no'), model=dict(depth=2), cbs=[prior_grab])
     for name, g in (('dvae', dvae_grab), ('prior', prior_grab)):
         save_file(g.final, str(out/f'{name}_{r}.safetensors'))

@@ -15,7 +15,7 @@ class Slow(Callback):
 # 64 images: the decoder phase (steps 12-40, 112 images) sees some twice, so its code cache is in play, and in the checkpoints
 data = ShapesDataset(64, seed=0, split='train'), ShapesDataset(16, seed=1, split='train')
 import torch; torch.set_num_threads(1)
-cfg = DVAETrainConfig(steps=40, batch_size=4, checkpoint_every=10, log_every=5, recon_every=20, mixed_precision='no')
+cfg = DVAETrainConfig(preset='tiny', steps=40, batch_size=4, checkpoint_every=10, log_every=5, recon_every=20, mixed_precision='no')
 train_dvae(data, sys.argv[1], cfg, model=dict(n_hid=8, n_init=16, vocab_size=64), resume=sys.argv[2] == 'resume', cbs=[Slow()])
 """
 
