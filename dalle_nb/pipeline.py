@@ -42,7 +42,7 @@ class PipelineConfig(Config):
 # %% ../nbs/12_pipeline.ipynb #b6440f66
 # Each stage's share of the quickstart's minutes. The three trained stages end on their budget; the others (data grid,
 # tokenizer, token cache, samples, evaluation, report) take what they take, and their shares are kept back for them.
-BUDGET = dict(data=0.01, tokenizer=0.01, dvae=0.40, tokens=0.03, prior=0.41, rerank=0.07, samples=0.01, eval=0.05, report=0.01)
+BUDGET = dict(data=0.01, tokenizer=0.01, dvae=0.25, tokens=0.03, prior=0.56, rerank=0.07, samples=0.01, eval=0.05, report=0.01)
 TRAINED = ('dvae', 'prior', 'rerank')
 
 def stage_seconds(name:str, # a trained stage
