@@ -98,7 +98,7 @@ from .dvae import DVAE
 # classifier-free guidance and temperature where a person asks for images (`Run.sample`, the CLI, the demo,
 # `evaluate_run`); `generate` itself defaults to scale 1 and temperature 1, plain sampling. Measured in `09_sample`,
 # "Guidance by default" and "Temperature 0.5 by default".
-GUIDANCE, TEMPERATURE = 2.0, 0.5
+GUIDANCE, TEMPERATURE = 1.5, 0.5
 
 # %% ../nbs/09_sample.ipynb #d583f7ab
 class Run:
