@@ -1,6 +1,6 @@
 """Stage 1 benchmark: the tiny dVAE on shapes (judge accuracy on seen and held-out colour–shape pairs) and on
 emoji (hard-reconstruction PSNR on a held-out 10%, side by side with dalle-pytorch's DiscreteVAE trained for the
-same wall-clock time on the same images, 64×64 → 8×8, K = 512).
+same wall-clock time on the same images, 64×64 → 8×8; K = 1,000 FSQ codes for ours by default, 512 for the peer).
 
     .venv/bin/python bench/dvae.py --emoji PATH                 # both parts; the peer needs bench/peer_env.sh once
     .venv/bin/python bench/dvae.py --emoji PATH --skip-peer     # ours only
@@ -42,11 +42,11 @@ def main():
     ap.add_argument('--hue', type=float, default=DVAETrainConfig.hue, help='share of shapes training images turned to a random hue')
     ap.add_argument('--emoji', help='a folder or manifest of real images')
     ap.add_argument('--skip-emoji', action='store_true')
-    ap.add_argument('--emoji-steps', type=int, default=700)
-    # emoji's own recipe (experiments/dvae.md): γ 100 and half the run the decoder phase
+    ap.add_argument('--emoji-steps', type=int, default=2000)
+    # emoji's own recipe for the paper's gumbel codes (experiments/dvae.md): γ 100 and half the run the decoder phase
     ap.add_argument('--emoji-gamma', type=float, default=100.)
     ap.add_argument('--emoji-pct-decoder', type=float, default=0.5)
-    ap.add_argument('--preset-emoji', default='tiny')
+    ap.add_argument('--preset-emoji', default=DVAETrainConfig.preset, help="the emoji dVAE's preset ('fsq', the default; 'tiny': the paper's gumbel codes)")
     ap.add_argument('--skip-peer', action='store_true')
     ap.add_argument('--skip-shapes', action='store_true')
     ap.add_argument('--mixed-precision', choices=['no', 'bf16', 'auto'], default='no', help="'bf16': ours and the peer under bf16 autocast; 'auto': bf16 where this CPU computes it natively, as the quickstart")
