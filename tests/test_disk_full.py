@@ -37,7 +37,7 @@ def test_enospc_on_second_checkpoint(tmp_path, monkeypatch):
 DRIVER = """
 import json, os, subprocess, sys
 d, exe = sys.argv[1], sys.argv[2]
-train = [exe, 'train-dvae', '--data', 'shapes', '--out', d + '/r', '--steps', '5', '--batch-size', '4', '--checkpoint-every', '1',
+train = [exe, 'train-dvae', '--data', 'shapes', '--preset', 'tiny', '--out', d + '/r', '--steps', '5', '--batch-size', '4', '--checkpoint-every', '1',
          '--mixed-precision', 'no', '--log-every', '1', '--recon-every', '100']
 res = {}
 a = subprocess.run(train, capture_output=True, text=True)
@@ -52,7 +52,7 @@ print('RESULT ' + json.dumps(res))
 """
 
 def test_real_full_disk(tmp_path):
-    "A 10 MB tmpfs (a private mount namespace, as root) that fills while the third 4 MB checkpoint is written."
+    "A 10 MB tmpfs (a private mount namespace, as root) that fills while the third 4 MB checkpoint (the gumbel `tiny` dVAE's) is written."
     if os.geteuid() != 0 or not shutil.which('unshare'): pytest.skip('needs root and unshare to mount a tmpfs')
     d = tmp_path/'small'; d.mkdir()
     exe = shutil.which('dalle_nb') or str(Path(sys.executable).parent/'dalle_nb')
