@@ -36,7 +36,7 @@ def add_config_args(p:argparse.ArgumentParser, cls, # a `Config` dataclass
     for f in dataclasses.fields(cls):
         v = getattr(default, f.name)
         if isinstance(v, Config): add_config_args(p, type(v), f'{prefix}{f.name}-'); continue
-        kw = dict(choices=cls.choices[f.name]) if f.name in getattr(cls, 'choices', {}) else {}
+        kw = dict(choices=cls.choices[f.name]) if f.name in cls.choices else {}
         p.add_argument(f"--{prefix}{f.name.replace('_', '-')}", type=_arg_type(f.type), default=v, metavar=None if kw else _arg_type(f.type).__name__.upper(),
                        help=f'{docs[f.name]} (default {v})'.replace('%', '%%'), **kw)
 

@@ -85,8 +85,13 @@ def atomic_path(path:str|Path # the file to (over)write
 
 # %% ../nbs/00_core.ipynb #9bd36924
 class Config:
-    "Mixin for config dataclasses: `preset(name)`, `to_dict`/`from_dict`, `save`/`load`, `diff`."
+    "Mixin for config dataclasses: `preset(name)`, `to_dict`/`from_dict`, `save`/`load`, `diff`; fields with a few allowed values (`choices`) are checked when a config is made."
     presets: dict = {} # name -> dict of field overrides; set by each subclass
+    choices: dict = {} # field -> its allowed values, for fields that have a few (the CLI offers them too)
+
+    def __post_init__(self):
+        for k, allowed in self.choices.items():
+            if (v := getattr(self, k)) not in allowed: raise ValueError(f"{type(self).__name__}.{k} is one of {', '.join(map(repr, allowed))}, not {v!r}")
 
     @classmethod
     def preset(cls, name:str='tiny', **overrides):

@@ -42,8 +42,10 @@ class DVAEConfig(Config):
                     quantizer='fsq', levels=(8, 5, 5, 5)), # `tiny` with FSQ codes (`05_train_dvae`)
     }
 
+    choices = {'likelihood': ('logit_laplace', 'gaussian'), 'quantizer': ('gumbel', 'fsq')}
+
     def __post_init__(self):
-        if self.quantizer not in ('gumbel', 'fsq'): raise ValueError(f"unknown quantizer {self.quantizer!r}: choose 'gumbel' or 'fsq'")
+        super().__post_init__()
         if self.quantizer == 'fsq' and (not self.levels or math.prod(self.levels) != self.vocab_size):
             raise ValueError(f'an FSQ codebook has one code per combination of levels: vocab_size must be the product of levels {self.levels}, not {self.vocab_size}')
 

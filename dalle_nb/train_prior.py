@@ -154,7 +154,6 @@ def train_prior(run:str|Path, # a run folder with `tokens/` (see `encode_tokens`
     train_ds, val_ds = TokenDataset(run/'tokens', 'train'), TokenDataset(run/'tokens', 'val')
     m = train_ds.meta
     pcfg = PriorConfig.preset(cfg.preset, **{**(model or {}), **{k: m[k] for k in ('text_vocab', 'pad_id', 'text_len', 'image_vocab', 'grid')}})
-    if cfg.parallel not in PriorTrainConfig.choices['parallel']: raise ValueError(f"parallel is 'ddp' or 'fsdp', not {cfg.parallel!r}")
     accelerator = accelerator or (fsdp_accelerator(['Block']) if cfg.parallel == 'fsdp' else Accelerator(cpu=not torch.cuda.is_available()))
     if accelerator.num_processes > 1 and (cfg.parallel == 'fsdp') != (accelerator.distributed_type == DistributedType.FSDP):
         raise ValueError(f'parallel={cfg.parallel!r}, but the accelerator given is {accelerator.distributed_type}: pass none (or `fsdp_accelerator` for fsdp)')
